@@ -1,0 +1,1 @@
+"""Bastion (re-exports restored at integration)."""

@@ -1,0 +1,153 @@
+"""The ``Bastion`` application: one object, built once from settings, frozen after setup.
+
+It owns the router, the middleware chain, the template engine, static files, the installed
+apps and the error renderer, and it is the WSGI callable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bastion.apps import App
+from bastion.exceptions import ImproperlyConfigured
+from bastion.handlers.base import Dispatcher, build_chain, check_redirect
+from bastion.handlers.errors import ErrorPage, ErrorRenderer
+from bastion.handlers.wsgi import handle_wsgi
+from bastion.http.conditional import finalize_response
+from bastion.http.response import RedirectResponse
+from bastion.middleware import MiddlewareStack, default_middleware
+from bastion.routing import Converter, Router, include, path
+from bastion.staticfiles import StaticFiles, StaticFilesMiddleware
+from bastion.templating.engine import TemplateEngine
+
+if TYPE_CHECKING:
+    from bastion.http.request import Request
+    from bastion.http.response import Response
+    from bastion.settings import Settings
+    from bastion.types import Middleware, StartResponse, WSGIEnviron
+
+__all__ = ["Bastion"]
+
+
+class Bastion:
+    """A web application.
+
+    Args:
+        settings: the project's settings; validated here (a production configuration with a
+            weak secret key or no allowed hosts refuses to start).
+        routes: the project's own routes (``path(...)`` entries).
+        apps: installed :class:`~bastion.apps.App` objects; their routes are mounted under
+            their prefix and namespace, their templates and static files are found.
+        middleware: the project's middleware, run after (inside) the framework's layers.
+        security: the framework's layers; default :func:`~bastion.middleware.default_middleware`.
+            Pass ``default_middleware(settings).without(Layer, reason=...)`` to drop one.
+        converters: custom path converters by name.
+        error_page: optional hook rendering error pages in the project's style.
+
+    Raises:
+        ImproperlyConfigured: the settings or the composition are not usable.
+    """
+
+    _frozen = False
+
+    def __init__(  # noqa: PLR0913 - each argument is one part of the application
+        self,
+        settings: Settings,
+        *,
+        routes: Sequence[Any] = (),
+        apps: Sequence[App] = (),
+        middleware: Sequence[Middleware] = (),
+        security: MiddlewareStack | None = None,
+        converters: Mapping[str, Converter] | None = None,
+        error_page: ErrorPage | None = None,
+    ) -> None:
+        self.settings = settings = settings.for_startup()
+        self.apps = _unique_apps(apps)
+        mounted = [
+            path(app.prefix, include(app.routes, namespace=app.label))
+            for app in self.apps
+            if app.routes
+        ]
+        self.router = Router([*routes, *mounted], converters=converters,
+                             append_slash=settings.APPEND_SLASH)
+        base_dir = Path(settings.BASE_DIR)
+        self.static = StaticFiles(
+            settings,
+            source_dirs=[
+                *(base_dir / d for d in settings.STATIC.dirs),
+                *(app.static_dir for app in self.apps if app.static_dir is not None),
+            ],
+        )
+        self.templates = TemplateEngine(
+            settings,
+            search_dirs=[
+                *(base_dir / d for d in settings.TEMPLATES.dirs),
+                *(app.templates_dir for app in self.apps if app.templates_dir is not None),
+            ],
+            url=self.reverse,
+            static=self.static.url,
+        )
+        self.errors = ErrorRenderer(settings, error_page=error_page)
+        self.security = security if security is not None else default_middleware(settings)
+        layers: list[Middleware] = list(self.security)
+        serve_static = settings.STATIC.serve
+        if serve_static if serve_static is not None else settings.DEBUG:
+            layers.append(StaticFilesMiddleware(self.static))
+        layers.extend(middleware)
+        self.middleware: tuple[Middleware, ...] = tuple(layers)
+        self._chain = build_chain(self.middleware, Dispatcher(self.router, self.errors))
+        self._redirect_hosts = tuple(settings.ALLOWED_REDIRECT_HOSTS)
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if self._frozen:
+            raise AttributeError(
+                f"Bastion applications are frozen after setup; cannot set {name!r}. "
+                "Pass it to Bastion(...) or build a new application."
+            )
+        super().__setattr__(name, value)
+
+    def __repr__(self) -> str:
+        return f"<Bastion apps={[app.label for app in self.apps]} debug={self.settings.DEBUG}>"
+
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI entry point (``gunicorn project.wsgi:application``)."""
+        return handle_wsgi(self, environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        """Run ``request`` through the middleware, router and view; never raises."""
+        try:
+            response = self._chain(request)
+            if isinstance(response, RedirectResponse):
+                check_redirect(request, response, self._redirect_hosts)
+            return finalize_response(request, response)
+        except Exception as exc:
+            return self.errors.response_for_exception(request, exc)
+
+    def reverse(self, name: str, /, **params: Any) -> str:
+        """The path of a named route, e.g. ``app.reverse("blog:detail", slug="hello")``.
+
+        The result does not include the mount point (``SCRIPT_NAME``); use :meth:`url_for`
+        to build links for a request.
+        """
+        return self.router.reverse(name, **params)
+
+    def url_for(self, request: Request, name: str, /, **params: Any) -> str:
+        """The URL path of a named route as seen by the client of ``request``."""
+        return request.root_path + self.router.reverse(name, **params)
+
+
+def _unique_apps(apps: Sequence[App]) -> tuple[App, ...]:
+    seen: dict[str, App] = {}
+    for app in apps:
+        if not isinstance(app, App):
+            raise ImproperlyConfigured(
+                f"apps must hold App objects, got {app!r}. Declare one in the app's "
+                "__init__.py: app = App(__name__, routes=routes)."
+            )
+        if app.label in seen:
+            raise ImproperlyConfigured(f"Two apps share the label {app.label!r}.")
+        seen[app.label] = app
+    return tuple(seen.values())

@@ -1,0 +1,1 @@
+"""Protocol adapters over the sans-IO core: the chain, WSGI, and error rendering."""

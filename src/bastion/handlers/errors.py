@@ -1,0 +1,156 @@
+"""Exceptions become responses here, and only here.
+
+HTTP errors render with their status and a message that says what was wrong. Suspicious
+operations answer 400 and go to the ``bastion.security.*`` loggers. Anything else is a 500
+that shows nothing internal unless DEBUG is on; the DEBUG page redacts secrets.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from bastion.exceptions import SuspiciousOperation
+from bastion.http.exceptions import HTTPException, NotFound
+from bastion.http.response import JSONResponse, Response
+from bastion.settings.core import is_secret_name, redact_url
+
+if TYPE_CHECKING:
+    from bastion.http.request import Request
+    from bastion.settings import Settings
+
+__all__ = ["ErrorRenderer", "wants_json"]
+
+request_logger = logging.getLogger("bastion.request")
+_REDACTED = "********"
+_ALWAYS_SECRET_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
+
+ErrorPage = Callable[["Request", int, str, str], Response | None]
+"""A project hook: ``(request, status, title, detail) -> Response | None`` (None: built-in)."""
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{status} {title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;
+color:#222}}h1{{font-size:1.6rem}}pre{{background:#f4f4f4;padding:1rem;overflow:auto;
+font-size:.85rem}}table{{border-collapse:collapse;font-size:.85rem}}td,th{{text-align:left;
+padding:.2rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}</style>
+</head><body><h1>{status} {title}</h1><p>{detail}</p>{extra}</body></html>
+"""
+
+
+def wants_json(request: Request) -> bool:
+    """Whether the client prefers JSON to HTML (an API client, a fetch() call)."""
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+class ErrorRenderer:
+    """Turns any exception into a response, following DEBUG and the project's error hook."""
+
+    def __init__(self, settings: Settings, *, error_page: ErrorPage | None = None) -> None:
+        self.settings = settings
+        self.error_page = error_page
+
+    def response_for_exception(self, request: Request, exc: BaseException) -> Response:
+        """The response for ``exc`` raised while handling ``request``."""
+        if isinstance(exc, HTTPException):
+            detail = exc.detail
+            if isinstance(exc, NotFound) and self.settings.DEBUG:
+                tried = getattr(exc, "tried", None)
+                if tried:
+                    detail = f"{detail} Patterns tried: {', '.join(tried)}."
+            response = self.render(request, exc.status_code, exc.title, detail)
+            for name, value in exc.headers.items():
+                response.headers[name] = value
+            return response
+        if isinstance(exc, SuspiciousOperation):
+            logging.getLogger(exc.logger_name).warning(
+                "%s: %s", type(exc).__name__, exc, extra={"status_code": 400}
+            )
+            detail = str(exc) if self.settings.DEBUG else "The request was refused as unsafe."
+            return self.render(request, exc.status_code, "Bad Request", detail)
+        request_logger.error(
+            "Internal Server Error: %s %s",
+            request.method,
+            request.path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500},
+        )
+        if self.settings.DEBUG:
+            return self.debug_page(request, exc)
+        return self.render(
+            request,
+            500,
+            "Internal Server Error",
+            "The server hit an error and could not finish the request. It has been logged.",
+        )
+
+    def render(self, request: Request, status: int, title: str, detail: str) -> Response:
+        """A page (or JSON body) for an error status with a readable message."""
+        if self.error_page is not None:
+            try:
+                custom = self.error_page(request, status, title, detail)
+            except Exception:
+                request_logger.exception("The project's error page hook failed")
+                custom = None
+            if custom is not None:
+                return custom
+        if wants_json(request):
+            return JSONResponse({"error": {"status": status, "title": title, "detail": detail}},
+                                status=status)
+        page = _PAGE.format(
+            status=status, title=html.escape(title), detail=html.escape(detail), extra=""
+        )
+        return Response(page, status=status)
+
+    def debug_page(self, request: Request, exc: BaseException) -> Response:
+        """The DEBUG 500 page: traceback, request and settings, with secrets redacted."""
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        headers = {
+            name: _REDACTED if name.lower() in _ALWAYS_SECRET_HEADERS or is_secret_name(name)
+            else value
+            for name, value in request.headers.items()
+        }
+        query = {
+            name: _REDACTED if is_secret_name(name) else value
+            for name, value in _safe_query(request).items()
+        }
+        extra = (
+            f"<h2>Traceback</h2><pre>{html.escape(trace)}</pre>"
+            f"<h2>Request</h2>{_table({'method': request.method, 'path': request.path})}"
+            f"<h3>Query</h3>{_table(query)}<h3>Headers</h3>{_table(headers)}"
+            f"<h2>Settings</h2>{_table(self.settings.redacted())}"
+            "<p>You see this page because DEBUG is on. Never run with DEBUG in production.</p>"
+        )
+        page = _PAGE.format(
+            status=500,
+            title="Internal Server Error",
+            detail=html.escape(f"{type(exc).__name__}: {exc}"),
+            extra=extra,
+        )
+        return Response(page, status=500)
+
+
+def _safe_query(request: Request) -> Mapping[str, str]:
+    try:
+        return request.query
+    except HTTPException:
+        return {}
+
+
+def _table(data: Mapping[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(_show(key, value))}</td></tr>"
+        for key, value in data.items()
+    )
+    return f"<table>{rows}</table>"
+
+
+def _show(key: str, value: Any) -> str:
+    if isinstance(value, str) and key.endswith("_URL"):
+        return redact_url(value)
+    return repr(value) if not isinstance(value, str) else value

@@ -1,0 +1,172 @@
+"""The WSGI adapter: environ in, status/headers/body out. Nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from bastion.http.body import BodyReader, parse_content_length
+from bastion.http.exceptions import BadRequest, HTTPException
+from bastion.http.request import Request
+from bastion.http.response import status_line
+
+if TYPE_CHECKING:
+    from bastion.app import Bastion
+    from bastion.http.response import Response
+    from bastion.types import StartResponse, WSGIEnviron
+
+__all__ = ["EnvironHeaders", "handle_wsgi", "request_from_environ"]
+
+access_logger = logging.getLogger("bastion.request")
+
+
+class EnvironHeaders(Mapping[str, str]):
+    """A case-insensitive, read-only view of the headers in a WSGI environ (no copying)."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: WSGIEnviron) -> None:
+        self._environ = environ
+
+    @staticmethod
+    def _key(name: str) -> str:
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            return key
+        return f"HTTP_{key}"
+
+    def __getitem__(self, name: str) -> str:
+        value = self._environ.get(self._key(name))
+        if value is None or not isinstance(value, str):
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """The header's value (latin-1 text, as WSGI gives it), or ``default``."""
+        value = self._environ.get(self._key(name))
+        return value if isinstance(value, str) else default
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and isinstance(self._environ.get(self._key(name)), str)
+
+    def __iter__(self) -> Iterator[str]:
+        for key, value in self._environ.items():
+            if not isinstance(value, str):
+                continue
+            if key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").lower()
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                yield key.replace("_", "-").lower()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _decode_path(raw: str) -> str:
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise BadRequest("The request path is not valid UTF-8.") from None
+
+
+def request_from_environ(app: Bastion, environ: WSGIEnviron) -> Request:
+    """Build the sans-IO request from a WSGI environ.
+
+    Raises:
+        BadRequest: the path is not UTF-8 or the Content-Length is malformed.
+    """
+    settings = app.settings
+    path = environ.get("PATH_INFO") or "/"
+    if not path.isascii():
+        path = _decode_path(path)
+    body = None
+    length_header = environ.get("CONTENT_LENGTH")
+    if length_header and length_header != "0":
+        body = BodyReader(
+            environ["wsgi.input"].read,
+            content_length=parse_content_length(length_header),
+            max_size=settings.HTTP.max_body_size,
+        )
+    elif environ.get("wsgi.input_terminated") and not length_header:
+        body = BodyReader(
+            environ["wsgi.input"].read, content_length=None, max_size=settings.HTTP.max_body_size
+        )
+    query = environ.get("QUERY_STRING", "")
+    server_port = environ.get("SERVER_PORT") or "80"
+    root_path = environ.get("SCRIPT_NAME", "")
+    if root_path and not root_path.isascii():
+        root_path = _decode_path(root_path)
+    return Request(
+        settings=settings,
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        path=path,
+        headers=EnvironHeaders(environ),
+        query_string=query.encode("latin-1") if query else b"",
+        body=body,
+        scheme=environ.get("wsgi.url_scheme", "http"),
+        server=(environ.get("SERVER_NAME", "localhost"), int(server_port) if server_port.isdigit() else 80),
+        client_addr=environ.get("REMOTE_ADDR"),
+        root_path=root_path,
+        app=app,
+    )
+
+
+def handle_wsgi(app: Bastion, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+    """Serve one WSGI request with ``app``."""
+    started = time.perf_counter()
+    try:
+        request = request_from_environ(app, environ)
+    except HTTPException as exc:
+        request = Request(settings=app.settings, method="GET", path="/", app=app)
+        response = app.errors.response_for_exception(request, exc)
+    else:
+        response = app.handle(request)
+    environ["bastion.response"] = response
+    if access_logger.isEnabledFor(logging.INFO) and app.settings.LOGGING.access_log:
+        access_logger.info(
+            '"%s %s" %d %.1fms',
+            request.method,
+            request.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+    head = request.method == "HEAD"
+    if not response.streaming:
+        headers = response.header_items()
+        if "Content-Length" not in response.headers:
+            headers.append(("Content-Length", str(len(response.body))))
+        start_response(status_line(response.status_code), headers)
+        body = response.body
+        response.close()
+        request.close()
+        return [] if head else [body]
+    start_response(status_line(response.status_code), response.header_items())
+    if head:
+        response.close()
+        request.close()
+        return []
+    return _ClosingIterable(response.iter_body(), (response.close, request.close))
+
+
+class _ClosingIterable:
+    """Wraps a streamed body so the server's ``close()`` releases the request's resources."""
+
+    __slots__ = ("_callbacks", "_iterable")
+
+    def __init__(self, iterable: Iterable[bytes], callbacks: tuple[Callable[[], object], ...]) -> None:
+        self._iterable = iterable
+        self._callbacks = callbacks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._iterable)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._iterable, "close", None)
+            if close is not None:
+                close()
+        finally:
+            for callback in self._callbacks:
+                callback()

@@ -1,0 +1,174 @@
+"""Header containers: a read-only case-insensitive view for requests, a checked one for responses.
+
+Response headers refuse CR, LF and NUL in names and values: a header value built from user
+input can then never split the response or smuggle a second header (CWE-113).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+
+from bastion.exceptions import BadHeaderError
+
+__all__ = ["Headers", "RequestHeaders", "check_header"]
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
+
+
+def check_header(name: str, value: str) -> None:
+    """Raise :class:`BadHeaderError` unless ``name: value`` is safe to send.
+
+    Raises:
+        BadHeaderError: the name is not an RFC 9110 token, or the value holds CR, LF or NUL,
+            or a character that cannot be sent as ISO-8859-1.
+    """
+    if not _TOKEN.fullmatch(name):
+        raise BadHeaderError(f"Invalid header name {name!r}: use letters, digits and '-'.")
+    if _FORBIDDEN_IN_VALUE.search(value):
+        raise BadHeaderError(
+            f"Header {name!r} has a CR, LF or NUL in its value; refusing to send it "
+            "(it would let the value inject headers)."
+        )
+    if not value.isascii():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise BadHeaderError(
+                f"Header {name!r} has characters outside ISO-8859-1; encode the value "
+                "(for example with RFC 8187 for filenames)."
+            ) from None
+
+
+class RequestHeaders(Mapping[str, str]):
+    """The headers a client sent, looked up without regard to case.
+
+    Repeated headers are joined with ``", "`` as RFC 9110 allows (``Cookie`` with ``"; "``).
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
+        data: dict[str, str] = {}
+        pairs = items.items() if isinstance(items, Mapping) else items
+        for name, value in pairs:
+            key = name.lower()
+            if key in data:
+                data[key] = f"{data[key]}{'; ' if key == 'cookie' else ', '}{value}"
+            else:
+                data[key] = value
+        self._data = data
+
+    def __getitem__(self, name: str) -> str:
+        return self._data[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"RequestHeaders({sorted(self._data)!r})"
+
+
+class Headers:
+    """Response headers: ordered, case-insensitive, checked on every write.
+
+    ``headers[name] = value`` replaces every header of that name; :meth:`add` appends another
+    (for headers that may repeat, such as ``Link`` or ``Vary``). ``Set-Cookie`` is not kept
+    here: use :meth:`bastion.Response.set_cookie`, which checks cookie attributes too.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
+        self._items: list[tuple[str, str]] = []
+        if items:
+            pairs = items.items() if isinstance(items, Mapping) else items
+            for name, value in pairs:
+                self.add(name, value)
+
+    @classmethod
+    def _trusted(cls, name: str, value: str) -> Headers:
+        """Build with one header that the framework itself made (skips re-checking)."""
+        headers = cls.__new__(cls)
+        headers._items = [(name, value)]
+        return headers
+
+    def __getitem__(self, name: str) -> str:
+        key = name.lower()
+        for item_name, value in self._items:
+            if item_name.lower() == key:
+                return value
+        raise KeyError(name)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """Return the first value of ``name``, or ``default``."""
+        key = name.lower()
+        for item_name, value in self._items:
+            if item_name.lower() == key:
+                return value
+        return default
+
+    def getlist(self, name: str) -> list[str]:
+        """Return every value of ``name`` in order."""
+        key = name.lower()
+        return [value for item_name, value in self._items if item_name.lower() == key]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        check_header(name, value)
+        key = name.lower()
+        self._items = [item for item in self._items if item[0].lower() != key]
+        self._items.append((name, value))
+
+    def setdefault(self, name: str, value: str) -> str:
+        """Set ``name`` unless already present; return the value now in place."""
+        current = self.get(name)
+        if current is not None:
+            return current
+        self[name] = value
+        return value
+
+    def add(self, name: str, value: str) -> None:
+        """Append a header, keeping any others of the same name."""
+        check_header(name, value)
+        self._items.append((name, value))
+
+    def __delitem__(self, name: str) -> None:
+        key = name.lower()
+        kept = [item for item in self._items if item[0].lower() != key]
+        if len(kept) == len(self._items):
+            raise KeyError(name)
+        self._items = kept
+
+    def pop(self, name: str, default: str | None = None) -> str | None:
+        """Remove every ``name`` header and return the first value, or ``default``."""
+        value = self.get(name)
+        if value is None:
+            return default
+        del self[name]
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        key = name.lower()
+        return any(item_name.lower() == key for item_name, _ in self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> list[tuple[str, str]]:
+        """Return the ``(name, value)`` pairs in order (a copy)."""
+        return list(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"

@@ -1,0 +1,1 @@
+"""Security primitives shared across the framework (safe URLs; signing arrives later)."""
