@@ -52,7 +52,7 @@ class Bastion:
 
     _frozen = False
 
-    def __init__(  # noqa: PLR0913 - each argument is one part of the application
+    def __init__(
         self,
         settings: Settings,
         *,
@@ -70,8 +70,9 @@ class Bastion:
             for app in self.apps
             if app.routes
         ]
-        self.router = Router([*routes, *mounted], converters=converters,
-                             append_slash=settings.APPEND_SLASH)
+        self.router = Router(
+            [*routes, *mounted], converters=converters, append_slash=settings.APPEND_SLASH
+        )
         base_dir = Path(settings.BASE_DIR)
         self.static = StaticFiles(
             settings,

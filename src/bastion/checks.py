@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 from urllib.parse import urlsplit
 
@@ -34,9 +33,8 @@ __all__ = [
 ]
 
 Level: TypeAlias = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-LEVELS: dict[Level, int] = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+LEVELS: dict[str, int] = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 """Severity order of the levels (the numbers of the :mod:`logging` module)."""
-_NUMBERS: dict[str, int] = dict(LEVELS)
 
 
 def level_number(level: str) -> int:
@@ -45,7 +43,7 @@ def level_number(level: str) -> int:
     Raises:
         ValueError: ``level`` is not one of :data:`LEVELS`.
     """
-    number = _NUMBERS.get(level.upper())
+    number = LEVELS.get(level.upper())
     if number is None:
         raise ValueError(f"Unknown check level {level!r}; use one of {', '.join(LEVELS)}.")
     return number
@@ -116,8 +114,7 @@ def check_allowed_hosts(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
             "WARNING",
             "ALLOWED_HOSTS contains '*', which accepts any Host header and opens the site to "
             "Host header attacks (poisoned caches and password-reset links).",
-            "List the real host names instead; use '.example.com' for a domain and its "
-            "subdomains.",
+            "List the real host names instead; use '.example.com' for a domain and its subdomains.",
         )
 
 
@@ -165,26 +162,20 @@ def check_site_url(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
 
 def check_static_manifest(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
     """bastion.W005: manifest mode is on but ``collectstatic`` has not written the manifest."""
-    if not deploy:
+    from bastion.staticfiles.manifest import MANIFEST_NAME  # staticfiles is heavy to import
+
+    static = app.static
+    if not deploy or not static.use_manifest:
         return
-    static = app.settings.STATIC
-    manifest_on = static.manifest if static.manifest is not None else not app.settings.DEBUG
-    if not manifest_on:
-        return
-    manifest = _manifest_path(app)
+    manifest = static.root / MANIFEST_NAME
     if not manifest.is_file():
         yield CheckMessage(
             "bastion.W005",
             "WARNING",
-            f"Static files use the manifest, but {manifest} does not exist; static URLs "
-            "would fail.",
+            f"Static files use the manifest, but {manifest} does not exist; pages using "
+            "static() would fail.",
             "Run `bastion collectstatic --noinput` as part of the deployment.",
         )
-
-
-def _manifest_path(app: Bastion) -> Path:
-    """Where ``collectstatic`` writes the manifest, asked of the static files component."""
-    return Path(app.static.manifest_path)
 
 
 def check_proxy(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
@@ -226,6 +217,8 @@ def run_checks(
         The messages, sorted by level (most serious first), then by ID.
     """
     messages = [
-        message for check in (CHECKS if checks is None else checks) for message in check(app, deploy)
+        message
+        for check in (CHECKS if checks is None else checks)
+        for message in check(app, deploy)
     ]
     return sorted(messages, key=lambda m: (-LEVELS[m.level], m.id))

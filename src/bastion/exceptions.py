@@ -51,5 +51,9 @@ class DisallowedRedirect(SuspiciousOperation):
     """A redirect pointed to a host or scheme that is not allowed."""
 
 
-class BadHeaderError(BastionError, ValueError):
-    """A header name or value would let an attacker split the response (CR, LF or NUL)."""
+class BadHeaderError(SuspiciousOperation, ValueError):
+    """A header name or value would let an attacker split the response (CR, LF or NUL).
+
+    A SuspiciousOperation (400) because such values nearly always come from the request,
+    e.g. a ``?next=`` parameter copied into a ``Location`` header.
+    """

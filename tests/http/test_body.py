@@ -169,9 +169,7 @@ def test_body_reader_construction_does_no_io() -> None:
 @pytest.mark.parametrize("size", [1, 100, DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_SIZE * 3 + 7])
 def test_body_reader_read_all_returns_the_body(declared: bool, size: int) -> None:
     data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
-    reader = BodyReader(
-        Stream(data), content_length=len(data) if declared else None, max_size=size
-    )
+    reader = BodyReader(Stream(data), content_length=len(data) if declared else None, max_size=size)
     assert reader.read_all() == data
     assert reader.consumed
 
@@ -225,11 +223,8 @@ def test_body_reader_replay_read_minus_one_returns_the_rest() -> None:
 
 def test_body_reader_read_returns_up_to_size() -> None:
     reader = BodyReader(Stream(b"abcdef"), content_length=6, max_size=None)
-    assert reader.read(4) == b"abcd"
-    assert not reader.consumed
-    assert reader.read(4) == b"ef"
-    assert reader.consumed
-    assert reader.read(4) == b""
+    steps = [reader.read(4), reader.consumed, reader.read(4), reader.consumed, reader.read(4)]
+    assert steps == [b"abcd", False, b"ef", True, b""]
 
 
 def test_body_reader_read_zero_returns_nothing_and_reads_nothing() -> None:
@@ -346,7 +341,10 @@ def test_body_reader_truncated_body_raises_bad_request() -> None:
     ("make_reader", "error"),
     [
         (lambda: BodyReader(Stream(b"abc"), content_length=10, max_size=None), BadRequest),
-        (lambda: BodyReader(Stream(b"x" * 50), content_length=None, max_size=5), RequestEntityTooLarge),
+        (
+            lambda: BodyReader(Stream(b"x" * 50), content_length=None, max_size=5),
+            RequestEntityTooLarge,
+        ),
         (lambda: BodyReader(forbidden_read, content_length=50, max_size=5), RequestEntityTooLarge),
     ],
 )

@@ -67,7 +67,7 @@ def test_format_set_cookie_max_age_sets_expires_and_clamps() -> None:
         ({"name": "__Host-a", "value": "v", "domain": "a.com"}, "__Host-"),
         ({"name": "__Host-a", "value": "v", "path": "/x"}, "__Host-"),
         ({"name": "__Secure-a", "value": "v", "secure": False}, "__Secure-"),
-        ({"name": "a", "value": "v", "expires": datetime(2030, 1, 1)}, "timezone"),  # noqa: DTZ001
+        ({"name": "a", "value": "v", "expires": datetime(2030, 1, 1)}, "timezone"),
     ],
 )
 def test_format_set_cookie_refuses_unsafe(kwargs: dict[str, object], message: str) -> None:

@@ -107,11 +107,11 @@ def test_parse_urlencoded_accepts_up_to_max_fields(data: bytes, max_fields: int)
     ],
 )
 def test_parse_urlencoded_refuses_more_than_max_fields(data: bytes, max_fields: int) -> None:
-    with pytest.raises(BadRequest, match=f"Too many form fields: the limit is {max_fields}."):
+    with pytest.raises(BadRequest, match=f"Too many form fields: the limit is {max_fields}\\b"):
         parse_urlencoded(data, max_fields=max_fields)
 
 
-_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+_text = st.text(st.characters(codec="utf-8"), max_size=20)
 
 
 @given(st.lists(st.tuples(_text, _text), max_size=20))

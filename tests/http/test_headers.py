@@ -31,7 +31,9 @@ def test_check_header_accepts_latin1_and_tokens() -> None:
 
 
 def test_request_headers_case_insensitive_and_join() -> None:
-    headers = RequestHeaders([("Accept", "a"), ("accept", "b"), ("Cookie", "x=1"), ("COOKIE", "y=2")])
+    headers = RequestHeaders(
+        [("Accept", "a"), ("accept", "b"), ("Cookie", "x=1"), ("COOKIE", "y=2")]
+    )
     assert headers["ACCEPT"] == "a, b"
     assert headers["cookie"] == "x=1; y=2"
     assert "Accept" in headers

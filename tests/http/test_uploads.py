@@ -94,9 +94,7 @@ def test_display_filename_output_is_always_safe(raw: str) -> None:
 
 def test_uploaded_file_keeps_its_metadata() -> None:
     headers = MultiDict([("content-type", "image/png")])
-    with UploadedFile(
-        "avatar", "../me.png", content_type="image/png", headers=headers
-    ) as upload:
+    with UploadedFile("avatar", "../me.png", content_type="image/png", headers=headers) as upload:
         assert upload.field_name == "avatar"
         assert upload.raw_filename == "../me.png"
         assert upload.filename == "me.png"
@@ -173,10 +171,11 @@ def test_uploaded_file_rejects_negative_threshold() -> None:
 def test_uploaded_file_close_is_idempotent_and_final(threshold: int, tmp_path: Path) -> None:
     upload = UploadedFile("f", "x", spool_threshold=threshold, temp_dir=str(tmp_path))
     upload.write(b"secret")
-    assert not upload.closed
+    states = [upload.closed]
     upload.close()
     upload.close()
-    assert upload.closed
+    states.append(upload.closed)
+    assert states == [False, True]
     with pytest.raises(ValueError, match="closed file"):
         upload.read()
     assert list(tmp_path.iterdir()) == []

@@ -4,7 +4,12 @@ import pytest
 
 from bastion.exceptions import ImproperlyConfigured
 from bastion.settings import HttpConfig, ProxyConfig, Settings
-from bastion.settings.core import DEBUG_ALLOWED_HOSTS, is_secret_name, redact_url, secret_key_problem
+from bastion.settings.core import (
+    DEBUG_ALLOWED_HOSTS,
+    is_secret_name,
+    redact_url,
+    secret_key_problem,
+)
 
 STRONG_KEY = "k3J9-vQ2xZ8_pL4mN7bR1tY6wE5uI0oA3sD9fG2hJ8kL7zX4cV1bN6mQ5wE8rT"
 
@@ -13,7 +18,7 @@ def test_settings_defaults_are_production_safe() -> None:
     settings = Settings()
     assert settings.DEBUG is False
     assert settings.ALLOWED_HOSTS == ()
-    assert settings.HTTP.max_body_size == 10 * 1024 * 1024
+    assert settings.HTTP.max_body_size == 12 * 1024 * 1024
     assert settings.PROXY.enabled is False
 
 

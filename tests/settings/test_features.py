@@ -8,7 +8,7 @@ from bastion.settings import LoggingConfig, StaticConfig
 
 @pytest.mark.parametrize("url", ["static/", "/static", ""])
 def test_static_config_url_needs_slashes(url: str) -> None:
-    with pytest.raises(ImproperlyConfigured, match="STATIC.url"):
+    with pytest.raises(ImproperlyConfigured, match=r"STATIC\.url"):
         StaticConfig(url=url)
 
 

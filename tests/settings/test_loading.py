@@ -63,9 +63,7 @@ def test_env_overrides_module_and_casts() -> None:
         "BASTION_APP": "mysite.wsgi:application",
         "UNRELATED": "1",
     }
-    settings = load_settings(
-        _module(DEBUG=True, HTTP=HttpConfig(max_fields=5)), environ=environ
-    )
+    settings = load_settings(_module(DEBUG=True, HTTP=HttpConfig(max_fields=5)), environ=environ)
     assert settings.DEBUG is False
     assert settings.ALLOWED_HOSTS == ("a.com", "b.com")
     assert settings.HTTP.max_body_size == 1024

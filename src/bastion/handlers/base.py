@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Dispatcher", "build_chain", "check_redirect"]
 
+_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+
 
 def build_chain(layers: Sequence[Middleware], endpoint: Handler) -> Handler:
     """Compose ``layers`` (outermost first) around ``endpoint`` once, at start-up."""
@@ -55,16 +57,17 @@ class Dispatcher:
     def __call__(self, request: Request) -> Response:
         try:
             match = self.router.match(request.method, request.path)
-            if match.redirect is not None:
-                location = quote(request.root_path + match.redirect, safe="/:@!$&'()*+,;=-._~%")
+            view = match.view
+            if view is None:  # the trailing-slash policy: redirect, keeping the method
+                location = quote(request.root_path, safe=_SAFE_PATH) + (match.redirect or "/")
                 if request.query_string:
                     location = f"{location}?{request.query_string.decode('latin-1')}"
                 return RedirectResponse(location, 308)
             request.route_name = match.name
             request.path_params = match.params
-            response = match.view(request, **match.params)
+            response = view(request, **match.params)
             if not isinstance(response, Response):
-                view_name = getattr(match.view, "__qualname__", repr(match.view))
+                view_name = getattr(view, "__qualname__", repr(view))
                 raise TypeError(
                     f"The view {view_name} returned {type(response).__name__} instead of a "
                     "Response. Return a Response (or render(...)) from every code path."

@@ -100,8 +100,9 @@ class ErrorRenderer:
             if custom is not None:
                 return custom
         if wants_json(request):
-            return JSONResponse({"error": {"status": status, "title": title, "detail": detail}},
-                                status=status)
+            return JSONResponse(
+                {"error": {"status": status, "title": title, "detail": detail}}, status=status
+            )
         page = _PAGE.format(
             status=status, title=html.escape(title), detail=html.escape(detail), extra=""
         )
@@ -111,7 +112,8 @@ class ErrorRenderer:
         """The DEBUG 500 page: traceback, request and settings, with secrets redacted."""
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         headers = {
-            name: _REDACTED if name.lower() in _ALWAYS_SECRET_HEADERS or is_secret_name(name)
+            name: _REDACTED
+            if name.lower() in _ALWAYS_SECRET_HEADERS or is_secret_name(name)
             else value
             for name, value in request.headers.items()
         }

@@ -14,7 +14,6 @@ from bastion.http.response import status_line
 
 if TYPE_CHECKING:
     from bastion.app import Bastion
-    from bastion.http.response import Response
     from bastion.types import StartResponse, WSGIEnviron
 
 __all__ = ["EnvironHeaders", "handle_wsgi", "request_from_environ"]
@@ -106,14 +105,19 @@ def request_from_environ(app: Bastion, environ: WSGIEnviron) -> Request:
         query_string=query.encode("latin-1") if query else b"",
         body=body,
         scheme=environ.get("wsgi.url_scheme", "http"),
-        server=(environ.get("SERVER_NAME", "localhost"), int(server_port) if server_port.isdigit() else 80),
+        server=(
+            environ.get("SERVER_NAME", "localhost"),
+            int(server_port) if server_port.isdigit() else 80,
+        ),
         client_addr=environ.get("REMOTE_ADDR"),
         root_path=root_path,
         app=app,
     )
 
 
-def handle_wsgi(app: Bastion, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+def handle_wsgi(
+    app: Bastion, environ: WSGIEnviron, start_response: StartResponse
+) -> Iterable[bytes]:
     """Serve one WSGI request with ``app``."""
     started = time.perf_counter()
     try:
@@ -155,7 +159,9 @@ class _ClosingIterable:
 
     __slots__ = ("_callbacks", "_iterable")
 
-    def __init__(self, iterable: Iterable[bytes], callbacks: tuple[Callable[[], object], ...]) -> None:
+    def __init__(
+        self, iterable: Iterable[bytes], callbacks: tuple[Callable[[], object], ...]
+    ) -> None:
         self._iterable = iterable
         self._callbacks = callbacks
 

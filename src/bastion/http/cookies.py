@@ -43,7 +43,7 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
-def format_set_cookie(  # noqa: PLR0913 - mirrors the cookie attributes one to one
+def format_set_cookie(
     name: str,
     value: str,
     *,

@@ -24,7 +24,12 @@ class MultiDict(Mapping[K, V], Generic[K, V]):
 
     def __init__(self, items: Iterable[tuple[K, V]] | Mapping[K, V] = ()) -> None:
         data: dict[K, list[V]] = {}
-        pairs = items.items() if isinstance(items, Mapping) else items
+        # A list of pairs is the common case (parsers); skip the slow ABC check for it.
+        pairs = (
+            items
+            if type(items) is list
+            else (items.items() if isinstance(items, Mapping) else items)
+        )
         for key, value in pairs:
             bucket = data.get(key)
             if bucket is None:

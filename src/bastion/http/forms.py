@@ -15,6 +15,9 @@ from bastion.http.exceptions import BadRequest
 __all__ = ["parse_urlencoded"]
 
 _SEPARATOR_RUNS = re.compile(rb"&{2,}")
+# MultiDict is immutable, so every empty query string can share one (building one costs more
+# than the rest of this function's fast path for empty input).
+_EMPTY: MultiDict[str, str] = MultiDict()
 
 
 def parse_urlencoded(
@@ -45,7 +48,7 @@ def parse_urlencoded(
             ``encoding`` once unescaped, or ``encoding`` is not a known text encoding.
     """
     if not data:
-        return MultiDict()
+        return _EMPTY
     if data.count(b"&") >= max_fields:
         # Cheap count says "maybe too many"; recount without empty segments to be exact.
         data = _SEPARATOR_RUNS.sub(b"&", data).strip(b"&")

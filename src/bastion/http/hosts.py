@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 __all__ = ["host_is_allowed", "split_host"]
 
@@ -17,7 +16,6 @@ __all__ = ["host_is_allowed", "split_host"]
 _HOST = re.compile(r"([a-z0-9_.-]+|\[[a-f0-9:.]+\])(?::([0-9]{1,5}))?")
 
 
-@lru_cache(maxsize=256)
 def split_host(host: str) -> tuple[str, str] | None:
     """Split ``host[:port]`` into a lower-cased domain and port, or None when malformed.
 

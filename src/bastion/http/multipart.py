@@ -41,7 +41,10 @@ class MultipartLimits:
 
     The whole body is also bounded by the :class:`~bastion.http.body.BodyReader`'s
     ``max_size``, which caps what these limits allow together (``max_fields`` values of
-    ``max_field_size`` bytes each would be 2.5 GB).
+    ``max_field_size`` bytes each would be 2.5 GiB).
+
+    Security: each limit bounds the memory, disk or CPU one request can take. Raising one
+    raises it for every multipart request the limits apply to.
 
     Raises:
         ImproperlyConfigured: A limit is negative or not an ``int``, or ``temp_dir`` is not
@@ -59,7 +62,8 @@ class MultipartLimits:
     max_field_name_length: int = 200
     """Most characters in a field name."""
     max_part_headers_size: int = 8 * _KIB
-    """Most bytes in the headers of one part, names and values together."""
+    """Most bytes in the headers of one part, names and values together (also the longest
+    single header line; python-multipart further refuses more than 8 header lines)."""
     spool_threshold: int = _MIB
     """Bytes of a file kept in memory before it moves to a temp file; 0 spools at once."""
     temp_dir: str | None = None

@@ -11,7 +11,7 @@ import io
 import ipaddress
 import json
 from collections.abc import Callable, Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
@@ -22,7 +22,7 @@ from bastion.http.datastructures import MultiDict
 from bastion.http.exceptions import BadRequest, UnsupportedMediaType
 from bastion.http.forms import parse_urlencoded
 from bastion.http.hosts import host_is_allowed, split_host
-from bastion.http.multipart import MultipartLimits, parse_multipart
+from bastion.http.multipart import parse_multipart
 from bastion.http.uploads import UploadedFile
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Request:
     csp_nonce_factory: Callable[[], str] | None = None
     """Set by the CSP middleware: returns this response's nonce (``csp_nonce()``)."""
 
-    def __init__(  # noqa: PLR0913 - one keyword per part of the request line and peer
+    def __init__(
         self,
         *,
         settings: Settings,
@@ -172,13 +172,9 @@ class Request:
             name, port = self.server
             default = 443 if self.scheme == "https" else 80
             raw = name if port == default else f"{name}:{port}"
-        parsed = split_host(raw)
-        if parsed is None:
-            raise DisallowedHost(f"Invalid Host header {raw[:100]!r}.")
-        if not host_is_allowed(parsed[0], self.settings.allowed_hosts):
-            raise DisallowedHost(
-                f"Host {raw[:100]!r} is not allowed. Add {parsed[0]!r} to ALLOWED_HOSTS."
-            )
+        problem = _host_problem(raw, self.settings.allowed_hosts)
+        if problem is not None:
+            raise DisallowedHost(problem)
         return raw.lower()
 
     @property
@@ -232,22 +228,13 @@ class Request:
 
     @cached_property
     def _form_and_files(self) -> tuple[MultiDict[str, str], MultiDict[str, UploadedFile]]:
-        media_type, params = self.content_type
+        media_type = self.content_type[0]
         http = self.settings.HTTP
         if media_type == "application/x-www-form-urlencoded":
             return parse_urlencoded(self.body, max_fields=http.max_fields), MultiDict()
         if media_type == "multipart/form-data":
-            limits = MultipartLimits(
-                max_fields=http.max_fields,
-                max_files=http.max_files,
-                max_file_size=http.max_file_size,
-                max_field_size=http.max_field_size,
-                max_field_name_length=http.max_field_name_length,
-                spool_threshold=http.spool_threshold,
-                temp_dir=http.upload_temp_dir,
-            )
             fields, files = parse_multipart(
-                self._reader, self.headers.get("content-type", ""), limits
+                self._reader, self.headers.get("content-type", ""), http.multipart_limits
             )
             self._files = files
             return fields, files
@@ -269,6 +256,17 @@ class Request:
         if files:
             for _, upload in files.multi_items():
                 upload.close()
+
+
+@lru_cache(maxsize=512)
+def _host_problem(raw: str, allowed: tuple[str, ...]) -> str | None:
+    """Why ``raw`` is not an acceptable Host, or None. Cached: hosts repeat across requests."""
+    parsed = split_host(raw)
+    if parsed is None:
+        return f"Invalid Host header {raw[:100]!r}."
+    if not host_is_allowed(parsed[0], allowed):
+        return f"Host {raw[:100]!r} is not allowed. Add {parsed[0]!r} to ALLOWED_HOSTS."
+    return None
 
 
 def _refuse_constant(name: str) -> Any:

@@ -57,7 +57,7 @@ class Response:
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         content_type: str | None = None,
     ) -> None:
-        if not 100 <= status <= 999:  # noqa: PLR2004 - the status code range
+        if not 100 <= status <= 999:
             raise ValueError(f"Invalid HTTP status code {status}.")
         self.status_code = status
         self.body = content.encode(self.charset) if isinstance(content, str) else content
@@ -91,7 +91,7 @@ class Response:
         """The body as an iterable of byte chunks (one chunk for an in-memory response)."""
         return (self.body,)
 
-    def set_cookie(  # noqa: PLR0913 - one keyword per cookie attribute
+    def set_cookie(
         self,
         key: str,
         value: str = "",

@@ -116,11 +116,11 @@ class UploadedFile:
         self.content_type = content_type
         self.headers: MultiDict[str, str] = headers if headers is not None else MultiDict()
         self._size = 0
+        # Not a `with` block (SIM115): the file lives as long as this object; close() ends it.
+        spool = tempfile.SpooledTemporaryFile(max_size=spool_threshold, dir=temp_dir)  # noqa: SIM115
+        self._file: tempfile.SpooledTemporaryFile[bytes] = spool
         # max_size=0 would mean "never roll over" to SpooledTemporaryFile, the opposite of
         # what a threshold of 0 says, so that case goes to disk explicitly.
-        self._file: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
-            max_size=spool_threshold, dir=temp_dir
-        )
         if spool_threshold == 0:
             self._file.rollover()
 

@@ -86,9 +86,11 @@ class Leaf:
     """One route with everything the router needs precomputed, in definition order.
 
     ``regex`` is ``None`` for a static route, whose only path is ``path`` (``url`` once
-    quoted). ``conversions``
-    lists the parameters whose converter changes the matched text (str, slug and path do not).
-    ``parts`` is the reverse template: quoted literal text and parameters, alternating.
+    quoted). ``conversions`` lists the parameters whose converter changes the matched text
+    (str, slug and path do not, so they cost nothing). ``parts`` and ``tail`` are the reverse
+    template: each parameter with the quoted literal text before it, then the text after the
+    last one. ``bucket`` is the literal first path segment, or ``None`` if a parameter is in
+    it.
     """
 
     route: Route
@@ -101,7 +103,8 @@ class Leaf:
     conversions: tuple[tuple[str, Callable[[str], Any]], ...]
     kwargs: Mapping[str, Any]
     methods: frozenset[str] | None
-    parts: tuple[str | Param, ...]
+    parts: tuple[tuple[str, Param], ...]
+    tail: str
     param_names: frozenset[str]
     bucket: str | None
 
@@ -232,9 +235,14 @@ def _leaf(
     params = [token for token in tokens if isinstance(token, Param)]
     merged_kwargs = {**kwargs, **route.kwargs}
     _check_params(pattern, params, merged_kwargs)
-    parts = tuple(
-        quote(token, safe=PATH_SAFE) if isinstance(token, str) else token for token in tokens
-    )
+    parts: list[tuple[str, Param]] = []
+    literal = ""
+    for token in tokens:
+        if isinstance(token, str):
+            literal = quote(token, safe=PATH_SAFE)
+        else:
+            parts.append((literal, token))
+            literal = ""
     conversions = tuple(
         (param.name, param.converter.to_python)
         for param in params
@@ -251,7 +259,8 @@ def _leaf(
         conversions=conversions,
         kwargs=merged_kwargs,
         methods=route.methods,
-        parts=parts,
+        parts=tuple(parts),
+        tail=literal,
         param_names=frozenset(param.name for param in params),
         bucket=_bucket(tokens),
     )

@@ -8,6 +8,7 @@ are bucketed by their first path segment when the pattern spells it out.
 from __future__ import annotations
 
 import difflib
+import re
 import reprlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,9 +24,11 @@ from bastion.routing.routes import Route, RouteEntry, as_entries
 __all__ = ["Match", "NoReverseMatch", "RouteInfo", "RouteNotFound", "Router"]
 
 _MAX_PATH_IN_DETAIL = 200
+# RFC 3986 "unreserved": text made only of these is left unchanged by quote().
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
-class NoReverseMatch(BastionError, LookupError):  # noqa: N818  # the name Django users know
+class NoReverseMatch(BastionError, LookupError):  # named as in Django
     """:meth:`Router.reverse` cannot build a URL: unknown name, or wrong or invalid params."""
 
 
@@ -231,9 +234,8 @@ class Router:
 
     def _no_match(self, path: str) -> Match:
         if self._append_slash and not path.endswith("/") and self._matches_any_method(path + "/"):
-            target = quote(path + "/", safe=PATH_SAFE)
-            # Security: "//host/" in a Location header sends the browser to another site.
-            if not target.startswith("//"):
+            target = _redirect_target(path + "/")
+            if target is not None:
                 return Match(None, None, {}, None, target)
         shown = path if len(path) <= _MAX_PATH_IN_DETAIL else path[:_MAX_PATH_IN_DETAIL] + "…"
         raise RouteNotFound(
@@ -263,23 +265,30 @@ class Router:
             raise NoReverseMatch(self._unknown_name(name))
         if leaf.url is not None and not params:
             return leaf.url
-        if params.keys() != leaf.param_names:
+        if len(params) != len(leaf.param_names):
             raise NoReverseMatch(_wrong_params(leaf, set(params)))
-        pieces: list[str] = []
-        for part in leaf.parts:
-            if isinstance(part, str):
-                pieces.append(part)
-                continue
-            value = params[part.name]
+        url = ""
+        for literal, param in leaf.parts:
             try:
-                text = part.converter.to_url(value)
-                pieces.append(quote(text, safe=part.converter.quote_safe))
+                value = params[param.name]
+            except KeyError:
+                raise NoReverseMatch(_wrong_params(leaf, set(params))) from None
+            try:
+                text = param.converter.to_url(value)
             except ValueError as exc:
                 raise NoReverseMatch(
-                    f"reverse({name!r}): {part.name}={reprlib.repr(value)} does not fit "
+                    f"reverse({name!r}): {param.name}={reprlib.repr(value)} does not fit "
                     f"{leaf.pattern!r}: {exc}."
                 ) from exc
-        url = "".join(pieces)
+            if _UNRESERVED.fullmatch(text) is None:  # quote() is slow; skip it when it is a no-op
+                try:
+                    text = quote(text, safe=param.converter.quote_safe)
+                except UnicodeEncodeError as exc:  # a lone surrogate cannot be UTF-8 encoded
+                    raise NoReverseMatch(
+                        f"reverse({name!r}): {param.name} is not valid Unicode text ({exc})."
+                    ) from exc
+            url += literal + text
+        url += leaf.tail
         if url.startswith("//"):
             raise NoReverseMatch(
                 f"reverse({name!r}) would give {reprlib.repr(url)}, which starts with '//' and "
@@ -302,6 +311,17 @@ class Router:
 
     def __repr__(self) -> str:
         return f"<Router with {len(self._leaves)} routes>"
+
+
+def _redirect_target(path: str) -> str | None:
+    """Percent-encode ``path`` for a Location header, or ``None`` if it must not be one."""
+    try:
+        # Quoting also neutralises CR/LF (header splitting) and tabs (which browsers strip).
+        target = quote(path, safe=PATH_SAFE)
+    except UnicodeEncodeError:  # a lone surrogate from a lenient decoder
+        return None
+    # Security: "//host/" in a Location header sends the browser to another site.
+    return None if target.startswith("//") else target
 
 
 def _wrong_params(leaf: Leaf, given: set[str]) -> str:

@@ -7,6 +7,7 @@ live beside it in :mod:`bastion.settings.features`; loading from a module and th
 
 from __future__ import annotations
 
+from bastion.settings.core import Settings as Settings
 from bastion.settings.features import (
     HttpConfig as HttpConfig,
 )
@@ -23,7 +24,6 @@ from bastion.settings.features import (
     TemplateConfig as TemplateConfig,
 )
 from bastion.settings.loading import load_settings as load_settings
-from bastion.settings.core import Settings as Settings
 
 __all__ = [
     "HttpConfig",

@@ -12,9 +12,11 @@ import secrets
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from bastion.exceptions import ImproperlyConfigured
 from bastion.settings.features import (
     HttpConfig,
     LoggingConfig,
@@ -22,7 +24,6 @@ from bastion.settings.features import (
     StaticConfig,
     TemplateConfig,
 )
-from bastion.exceptions import ImproperlyConfigured
 
 __all__ = ["DEBUG_ALLOWED_HOSTS", "Settings", "is_secret_name", "secret_key_problem"]
 
@@ -124,7 +125,7 @@ class Settings:
         """Return a copy with some settings changed (the original is frozen)."""
         return dataclasses.replace(self, **changes)
 
-    @property
+    @cached_property
     def allowed_hosts(self) -> tuple[str, ...]:
         """``ALLOWED_HOSTS``, or the loopback names when DEBUG is on and it is empty."""
         hosts = tuple(self.ALLOWED_HOSTS)

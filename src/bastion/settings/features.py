@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bastion.exceptions import ImproperlyConfigured
+from bastion.http.multipart import MultipartLimits
 
 __all__ = ["HttpConfig", "LoggingConfig", "ProxyConfig", "StaticConfig", "TemplateConfig"]
 
@@ -27,8 +29,11 @@ def _positive(owner: str, **values: int) -> None:
 class HttpConfig:
     """Limits on what a request may carry. Every limit is on by default."""
 
-    max_body_size: int = 10 * MiB
-    """Largest request body accepted, counted as it streams (413 beyond it)."""
+    max_body_size: int = 12 * MiB
+    """Largest request body accepted, counted as it streams (413 beyond it).
+
+    Above ``max_file_size`` so that a file of exactly that size fits with its multipart framing.
+    """
     max_fields: int = 1000
     """Most form fields or query parameters parsed from one request (400 beyond it)."""
     max_files: int = 100
@@ -43,6 +48,19 @@ class HttpConfig:
     """Uploaded files larger than this are spooled to a temporary file on disk."""
     upload_temp_dir: str | None = None
     """Directory for spooled uploads (the system temporary directory when None)."""
+
+    @cached_property
+    def multipart_limits(self) -> MultipartLimits:
+        """These limits as the multipart parser takes them (built once, not per request)."""
+        return MultipartLimits(
+            max_fields=self.max_fields,
+            max_files=self.max_files,
+            max_file_size=self.max_file_size,
+            max_field_size=self.max_field_size,
+            max_field_name_length=self.max_field_name_length,
+            spool_threshold=self.spool_threshold,
+            temp_dir=self.upload_temp_dir,
+        )
 
     def __post_init__(self) -> None:
         _positive(

@@ -15,8 +15,8 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from bastion.settings.core import Settings
 from bastion.exceptions import ImproperlyConfigured
+from bastion.settings.core import Settings
 
 __all__ = ["ENV_PREFIX", "RESERVED_ENV", "load_settings", "settings_from_env"]
 
@@ -87,7 +87,9 @@ def settings_from_env(
                     f"{key}: {feature} has no field {attr.lower()!r}"
                     f"{_suggest(attr.lower(), _init_fields(config_type))}."
                 )
-            nested.setdefault(feature, {})[attr.lower()] = _cast(key, raw, field_hints[attr.lower()])
+            nested.setdefault(feature, {})[attr.lower()] = _cast(
+                key, raw, field_hints[attr.lower()]
+            )
         else:
             result[name] = _cast(key, raw, hints[name])
     for feature, changes in nested.items():
@@ -124,7 +126,7 @@ def _check_type(name: str, value: Any, hint: Any) -> None:
         ok = isinstance(value, str)
     elif origin is not None and args and args[0] is str and origin not in (typing.Union,):
         ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-    elif dataclasses.is_dataclass(hint):
+    elif isinstance(hint, type) and dataclasses.is_dataclass(hint):
         ok = isinstance(value, hint)
     else:  # pragma: no cover - every Settings field has one of the shapes above
         ok = True
