@@ -47,6 +47,7 @@ def redact(text: str) -> str:
         return text
 
     def replace(match: re.Match[str]) -> str:
+        """The pair itself, or the pair with its value blanked when the key looks secret."""
         if not is_secret_name(match["key"]):
             return match[0]
         return f"{match['key']}{match['sep']}{REDACTED}"
@@ -93,6 +94,7 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
 
     @property
     def stream(self) -> TextIO:
+        """The current ``sys.stderr``."""
         return sys.stderr
 
     @stream.setter

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -36,7 +35,9 @@ PROJECT_FILES = {
             return PlainTextResponse("hello")
 
         def create_app():
-            settings = Settings(DEBUG={debug}, SECRET_KEY={key!r}, BASE_DIR={base!r})
+            settings = Settings(
+                DEBUG={debug}, SECRET_KEY={key!r}, BASE_DIR={base!r}, ALLOWED_HOSTS={hosts!r}
+            )
             return Bastion(settings, routes=[path("", hello, name="hello")])
 
         application = create_app()
@@ -87,14 +88,20 @@ def write_files(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def project(write_files: Callable[..., Path], tmp_path: Path) -> Path:
-    """A minimal project (package ``clipkg``) in ``tmp_path``; the cwd moves into it."""
-    write_files(PROJECT_FILES, pkg="clipkg", debug=True, key=KEY, base=str(tmp_path))
-    os.chdir(tmp_path)
-    return tmp_path
+def make_project(write_files: Callable[..., Path], tmp_path: Path) -> Callable[..., Path]:
+    """Write a minimal project (one route, ``/``) and move the cwd into it."""
+
+    def make(pkg: str = "clipkg", *, debug: bool = True, hosts: tuple[str, ...] = ()) -> Path:
+        root = tmp_path / pkg
+        values = {"pkg": pkg, "debug": debug, "key": KEY, "base": str(root), "hosts": hosts}
+        write_files(PROJECT_FILES, root, **values)
+        os.chdir(root)
+        return root
+
+    return make
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture
+def project(make_project: Callable[..., Path]) -> Path:
+    """A minimal project (package ``clipkg``, DEBUG on); the cwd is its folder."""
+    return make_project()

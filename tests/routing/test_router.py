@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bastion.exceptions import BastionError, ImproperlyConfigured
 from bastion.http.exceptions import MethodNotAllowed, NotFound
 from bastion.routing import (
+    DEFAULT_CONVERTERS,
     Converter,
     Match,
     NoReverseMatch,
@@ -758,3 +759,89 @@ def test_router_refuses_bad_converters(converters: Any, message: str) -> None:
 def test_router_refuses_converter_regex_that_breaks_the_pattern() -> None:
     with pytest.raises(ImproperlyConfigured, match="does not compile"):
         Router([path("a/<late:x>/", about)], converters={"late": LateFlag()})
+
+
+# --- model check: the optimised router agrees with a naive first-match loop ----------------
+
+_SEGMENTS = st.sampled_from(["a", "b", "ab", "1", "<int:n>", "<slug:s>", "<str:t>"])
+_ROUTE = st.tuples(
+    st.lists(_SEGMENTS, min_size=0, max_size=3),
+    st.sampled_from(["/", "", "/<path:rest>"]),
+    st.sampled_from([None, ("GET",), ("POST",)]),
+)
+_REQUEST_PATH = st.lists(st.sampled_from(["a", "b", "ab", "1", "12", "x-y", "x y", ""]), max_size=4)
+
+
+def _naive_pattern(segments: list[str], ending: str) -> str:
+    numbered = [
+        segment.replace(">", f"{index}>") if segment.startswith("<") else segment
+        for index, segment in enumerate(segments)
+    ]
+    body = "/".join(numbered)
+    return body + ending if body else ending.removeprefix("/")
+
+
+def _naive_match(routes: list[tuple[str, Any]], method: str, url: str) -> tuple[str, Any]:
+    allowed: set[str] = set()
+    for pattern, methods in routes:
+        source = ""
+        for piece in re.split(r"(<[^>]+>)", "/" + pattern):
+            if piece.startswith("<"):
+                kind, name = piece[1:-1].split(":")
+                source += f"(?P<{name}>{DEFAULT_CONVERTERS[kind].regex})"
+            else:
+                source += re.escape(piece)
+        found = re.fullmatch(source, url)
+        if found is None:
+            continue
+        try:
+            params = {
+                name: DEFAULT_CONVERTERS[kind].to_python(found[name])
+                for kind, name in re.findall(r"<(\w+):(\w+)>", pattern)
+            }
+        except ValueError:
+            continue
+        allowed_here = (
+            None if methods is None else {*methods, *(["HEAD"] if "GET" in methods else [])}
+        )
+        if allowed_here is not None and method not in allowed_here:
+            allowed |= allowed_here
+            continue
+        return ("match", (pattern, params))
+    if allowed:
+        return ("405", sorted(allowed))
+    return ("404", None)
+
+
+@given(
+    specs=st.lists(_ROUTE, min_size=1, max_size=8),
+    pieces=_REQUEST_PATH,
+    slash=st.booleans(),
+    method=st.sampled_from(["GET", "HEAD", "POST", "PUT"]),
+)
+def test_router_match_agrees_with_naive_first_match(
+    specs: list[tuple[list[str], str, Any]], pieces: list[str], slash: bool, method: str
+) -> None:
+    routes = [(_naive_pattern(segments, ending), methods) for segments, ending, methods in specs]
+    router = Router(
+        [
+            path(pattern, files, methods=methods, name=str(i))
+            for i, (pattern, methods) in enumerate(routes)
+        ],
+        append_slash=False,
+    )
+    url = "/" + "/".join(pieces) + ("/" if slash and pieces else "")
+    assert _router_outcome(router, routes, method, url) == _naive_match(routes, method, url)
+
+
+def _router_outcome(
+    router: Router, routes: list[tuple[str, Any]], method: str, url: str
+) -> tuple[str, Any]:
+    try:
+        found = router.match(method, url)
+    except MethodNotAllowed as error:
+        return ("405", error.allowed)
+    except NotFound:
+        return ("404", None)
+    assert found.name is not None
+    return ("match", (routes[int(found.name)][0], found.params))

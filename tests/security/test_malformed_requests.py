@@ -43,7 +43,7 @@ def app() -> Bastion:
     settings = Settings(
         SECRET_KEY=KEY,
         ALLOWED_HOSTS=["testserver"],
-        HTTP=HttpConfig(max_body_size=1024, max_fields=10),
+        HTTP=HttpConfig(max_body_size=256 * 1024, max_fields=10),
     )
     return Bastion(
         settings,
@@ -61,7 +61,7 @@ def app() -> Bastion:
 
 def assert_clear_4xx(result: Any, status: int, fragment: str) -> None:
     assert result.status_code == status, result.text
-    assert fragment in result.text
+    assert fragment.lower() in result.text.lower()
     assert "Traceback" not in result.text
 
 
@@ -103,14 +103,16 @@ def test_content_length_longer_than_body_is_400(app: Bastion, wsgi: Any) -> None
 
 
 def test_declared_body_over_limit_is_413(app: Bastion, wsgi: Any) -> None:
-    env = wsgi.environ("/body", method="POST", body=b"x" * 2048)
-    assert_clear_4xx(wsgi.call(app, env), 413, "larger")
+    env = wsgi.environ("/body", method="POST", body=b"x" * 300_000)
+    assert_clear_4xx(wsgi.call(app, env), 413, "limit")
 
 
 def test_chunked_body_over_limit_is_413(app: Bastion, wsgi: Any) -> None:
-    env = wsgi.environ("/body", method="POST", body=b"x" * 4096, **{"wsgi.input_terminated": True})
+    env = wsgi.environ(
+        "/body", method="POST", body=b"x" * 300_000, **{"wsgi.input_terminated": True}
+    )
     del env["CONTENT_LENGTH"]
-    assert_clear_4xx(wsgi.call(app, env), 413, "larger")
+    assert_clear_4xx(wsgi.call(app, env), 413, "limit")
 
 
 def test_chunked_body_under_limit_is_read(app: Bastion, wsgi: Any) -> None:
@@ -121,7 +123,7 @@ def test_chunked_body_under_limit_is_read(app: Bastion, wsgi: Any) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{", b'{"a": }', b"\xff", b"NaN", b"[" * 600 + b"]" * 600],
+    [b"{", b'{"a": }', b"\xff", b"NaN", b"[" * 50_000 + b"]" * 50_000],
 )
 def test_malformed_json_is_400(app: Bastion, wsgi: Any, body: bytes) -> None:
     env = wsgi.environ(

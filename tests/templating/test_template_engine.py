@@ -266,3 +266,37 @@ def test_engine_globals_are_installed(engine: TemplateEngine) -> None:
     assert {"url", "static", "csrf_input", "csrf_token", "csp_nonce"} <= set(
         engine.environment.globals
     )
+
+
+def test_engine_globals_reach_included_imported_and_extended_templates(
+    engine: TemplateEngine, write_template: WriteTemplate
+) -> None:
+    write_template("base.html", "[{{ static('b.css') }}]{% block body %}{% endblock %}")
+    write_template("part.html", "[{{ static('p.css') }}]")
+    write_template("macros.html", "{% macro link() %}[{{ static('m.css') }}]{% endmacro %}")
+    write_template(
+        "page.html",
+        "{% extends 'base.html' %}{% import 'macros.html' as m %}"
+        "{% block body %}{% include 'part.html' %}{{ m.link() }}{% endblock %}",
+    )
+    assert engine.render("page.html", {}) == ("[/static/b.css][/static/p.css][/static/m.css]")
+
+
+def test_engine_template_globals_are_a_plain_dict_snapshot(
+    engine: TemplateEngine, write_template: WriteTemplate
+) -> None:
+    # Rendering copies a dict far faster than Jinja's ChainMap; the price is that globals
+    # must be added before a template is first loaded (documented in docs/templates.md).
+    write_template("early.html", "{{ site_name is defined }}")
+    write_template("late.html", "{{ site_name }}")
+    assert engine.render("early.html", {}) == "False"
+    engine.environment.globals["site_name"] = "Bastion"
+    assert engine.render("late.html", {}) == "Bastion"
+    assert engine.render("early.html", {}) == "False"
+    assert type(engine.get_template("late.html").globals) is dict
+
+
+def test_engine_globals_passed_to_jinja_get_template_are_merged(engine: TemplateEngine) -> None:
+    template = engine.environment.from_string("{{ extra }}-{{ static('x') }}", {"extra": 1})
+    assert template.render() == "1-/static/x"
+    assert engine.environment.from_string("{{ extra is defined }}").render() == "False"

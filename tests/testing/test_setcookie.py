@@ -44,8 +44,15 @@ def test_parse_set_cookie_reads_what_bastion_writes() -> None:
     header = format_set_cookie("__Host-sid", "v", max_age=timedelta(hours=1), samesite="None")
     cookie = parse_set_cookie(header)
     assert cookie is not None
-    assert (cookie.name, cookie.value, cookie.max_age, cookie.path) == ("__Host-sid", "v", 3600, "/")
-    assert cookie.secure and cookie.httponly and cookie.samesite == "None"
+    assert (cookie.name, cookie.value, cookie.max_age, cookie.path) == (
+        "__Host-sid",
+        "v",
+        3600,
+        "/",
+    )
+    assert cookie.secure
+    assert cookie.httponly
+    assert cookie.samesite == "None"
     assert cookie.expires is not None
 
 

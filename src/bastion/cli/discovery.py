@@ -80,6 +80,13 @@ class AppRef:
 def parse_app_ref(value: str, source: str) -> AppRef:
     """Parse ``module:attr`` (``attr`` defaults to ``application``).
 
+    Args:
+        value: the reference as written by the user.
+        source: where it was written (``--app``, ``BASTION_APP``...), for error messages.
+
+    Returns:
+        The parsed reference.
+
     Raises:
         DiscoveryError: ``value`` is not of that form.
     """
@@ -116,6 +123,14 @@ def find_app_ref(
 ) -> AppRef:
     """Decide which application to use (``--app``, then ``BASTION_APP``, then pyproject.toml).
 
+    Args:
+        option: the value of ``--app``, if given.
+        environ: where to read ``BASTION_APP`` (default: ``os.environ``).
+        cwd: the folder holding ``pyproject.toml`` (default: the current directory).
+
+    Returns:
+        The reference found first.
+
     Raises:
         DiscoveryError: none of the three names an application, or one is malformed.
     """
@@ -139,6 +154,13 @@ def _put_on_path(directory: Path) -> None:
 
 def load_app(ref: AppRef, *, cwd: Path | None = None) -> Bastion:
     """Import ``ref`` and return the application, calling it first if it is a factory.
+
+    Args:
+        ref: which module and attribute to load.
+        cwd: the project folder, put first on ``sys.path`` (default: the current directory).
+
+    Returns:
+        The application.
 
     Raises:
         DiscoveryError: the module does not exist, the name is missing, or it is neither an

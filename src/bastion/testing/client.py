@@ -10,25 +10,15 @@ behave as in production.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, TypedDict, Unpack
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from bastion.exceptions import BastionError
-from bastion.testing._encoding import (
-    FileSpec,
-    FormData,
-    QueryData,
-    encode_form,
-    encode_json,
-    encode_multipart,
-    encode_query,
-)
+from bastion.testing._encoding import FileSpec, FormData, QueryData, encode_body, encode_query
+from bastion.testing._errors import server_errors
 from bastion.testing._wsgi import build_environ, run_wsgi
 from bastion.testing.cookiejar import CookieJar, check_cookie
 from bastion.testing.response import TestResponse
@@ -47,10 +37,8 @@ _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # already percent-encoded path is not encoded twice.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
-_BODYLESS = frozenset({"GET", "HEAD"})
 _SEND_EMPTY_LENGTH = frozenset({"POST", "PUT", "PATCH"})
 _BODY_HEADERS = frozenset({"content-type", "content-length"})
-_REQUEST_LOGGER = "bastion.request"
 
 
 class RedirectError(BastionError):
@@ -268,7 +256,7 @@ class Client:
         if not _METHOD.fullmatch(method):
             raise ValueError(f"Invalid HTTP method {method!r}.")
         url = self._request_url(path, options.get("query"))
-        body, content_type = _encode_body(method, options)
+        body, content_type = encode_body(method, options)
         call = _Call(
             method=method,
             url=url,
@@ -286,7 +274,7 @@ class Client:
     def _request_url(self, path: str, query: QueryData | None) -> str:
         parts = urlsplit(path)
         if parts.scheme or parts.netloc:
-            url = self._absolute(path)
+            url = self._absolute(urljoin(self.base_url, path))
             problem = self._off_site(url)
             if problem:
                 raise ValueError(f"Cannot send a request to {path!r}: {problem}.")
@@ -362,7 +350,7 @@ class Client:
             body=call.body,
             extra=call.environ,
         )
-        with _server_errors(self.raise_server_exceptions) as errors:
+        with server_errors(self.raise_server_exceptions) as errors:
             result = run_wsgi(self.app, environ)
         set_cookies = self.cookie_jar.extract(
             call.url, [v for k, v in result.headers if k.lower() == "set-cookie"]
@@ -386,8 +374,11 @@ class Client:
         return response
 
     def _headers(self, call: _Call) -> dict[str, tuple[str, str]]:
-        """The request's headers by lower-cased name: derived ones, then the client's, then
-        the request's own, each later one replacing an earlier one of the same name."""
+        """The request's headers, keyed by lower-cased name.
+
+        Derived headers come first, then the client's, then the request's own; a later one
+        replaces an earlier one of the same name (so a test can send any ``Host``).
+        """
         headers: dict[str, tuple[str, str]] = {}
 
         def put(name: str, value: str) -> None:
@@ -417,71 +408,3 @@ class Client:
             if c.name not in call.cookies
         ]
         return "; ".join(pairs)
-
-
-def _encode_body(method: str, options: RequestOptions) -> tuple[bytes | None, str | None]:
-    """The body and its ``Content-Type`` from the request options, checked for conflicts."""
-    data, files, raw = options.get("data"), options.get("files"), options.get("body")
-    content_type = options.get("content_type")
-    bodies = [
-        name
-        for name, present in (
-            ("data", data is not None),
-            ("json", "json" in options),
-            ("body", raw is not None),
-        )
-        if present
-    ]
-    if len(bodies) > 1 or (files is not None and bodies not in ([], ["data"])):
-        raise TypeError(f"Give one body: data= (with files=), json= or body=; got {bodies}.")
-    if (bodies or files is not None) and method in _BODYLESS:
-        raise TypeError(f"A {method} request has no body; pass parameters with query=.")
-    if files is not None:
-        if content_type is not None:
-            raise TypeError("content_type cannot be set with files=: multipart needs its boundary.")
-        return encode_multipart(data, files)
-    if data is not None:
-        return encode_form(data), content_type or "application/x-www-form-urlencoded"
-    if "json" in options:
-        return encode_json(options["json"]), content_type or "application/json"
-    if raw is not None:
-        if not isinstance(raw, bytes):
-            raise TypeError(f"body must be bytes, got {type(raw).__name__}; encode text first.")
-        return raw, content_type
-    if content_type is not None:
-        raise TypeError("content_type describes a body: pass body=, data= or json= with it.")
-    return None, None
-
-
-class _ErrorCollector(logging.Handler):
-    """Collects the exceptions that this thread's requests log with a traceback."""
-
-    def __init__(self, errors: list[BaseException]) -> None:
-        super().__init__(logging.ERROR)
-        self.errors = errors
-        self.thread = threading.get_ident()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread and record.exc_info and record.exc_info[1] is not None:
-            self.errors.append(record.exc_info[1])
-
-
-@contextmanager
-def _server_errors(enabled: bool) -> Iterator[list[BaseException]]:
-    """Collect, while a request runs, the exceptions the application logs as server errors.
-
-    Bastion turns an exception raised by a view into an error page and logs it to
-    ``bastion.request`` with ``exc_info``; listening there is how the client gets it back
-    without the framework knowing about tests.
-    """
-    errors: list[BaseException] = []
-    if not enabled:
-        yield errors
-        return
-    logger = logging.getLogger(_REQUEST_LOGGER)
-    collector = _ErrorCollector(errors)
-    logger.addHandler(collector)
-    try:
-        yield errors
-    finally:
-        logger.removeHandler(collector)

@@ -9,7 +9,7 @@ also look at the template and context a view rendered without parsing HTML.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -146,13 +146,17 @@ class TestResponse:
         return response
 
     @property
-    def template_name(self) -> str | None:
-        """The template rendered for this response, or None if it is not a template response."""
+    def template_name(self) -> str | Sequence[str] | None:
+        """The template name the view gave (a sequence if it gave candidates), or None.
+
+        None when the response is not a template response
+        (:class:`~bastion.templating.response.TemplateResponse`, what ``render()`` returns).
+        """
         name = getattr(self.response, "template_name", None)
-        return name if isinstance(name, str) else None
+        return name if isinstance(name, str | Sequence) else None
 
     @property
     def context(self) -> Mapping[str, Any] | None:
-        """The context the template was rendered with, or None if it is not a template response."""
+        """The variables the template saw (``request`` included), or None if not a template."""
         context = getattr(self.response, "context", None)
         return context if isinstance(context, Mapping) else None

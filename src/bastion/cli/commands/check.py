@@ -16,7 +16,13 @@ __all__ = ["check_command", "format_report", "run"]
 
 
 def run(app: Bastion, *, deploy: bool, fail_level: str) -> tuple[list[CheckMessage], bool]:
-    """Run the checks; return the messages and whether any is at or above ``fail_level``."""
+    """Run the checks; return the messages and whether any is at or above ``fail_level``.
+
+    Args:
+        app: the application to check.
+        deploy: also run the production checks.
+        fail_level: the level (``WARNING``, ``ERROR``...) from which a message fails the run.
+    """
     messages = run_checks(app, deploy=deploy)
     return messages, any(message.is_serious(fail_level) for message in messages)
 
@@ -42,9 +48,10 @@ def format_report(messages: list[CheckMessage]) -> str:
 )
 @pass_project
 def check_command(project: ProjectContext, deploy: bool, fail_level: str) -> None:
-    """Check the project's configuration (each message has a stable ID; see docs/checks.md).
+    """Check the project's configuration.
 
-    Exits with status 1 when a message reaches --fail-level.
+    Each message has a stable ID (see docs/checks.md). Exits with status 1 when a message
+    reaches --fail-level.
     """
     messages, failed = run(project.load_app(), deploy=deploy, fail_level=fail_level)
     click.echo(format_report(messages), err=failed)

@@ -19,7 +19,12 @@ __all__ = ["collectstatic_command", "confirmation", "summary"]
 
 
 def confirmation(root: object, *, clear: bool) -> str:
-    """The question asked before collecting into ``root``."""
+    """The question asked before collecting into ``root``.
+
+    Args:
+        root: the destination folder.
+        clear: whether the destination is emptied first (the question says so).
+    """
     action = (
         "This will DELETE every file in it, then copy the static files there."
         if clear
@@ -41,9 +46,10 @@ def summary(result: CollectResult) -> str:
 @click.option("--noinput", "--no-input", "noinput", is_flag=True, help="Do not ask to confirm.")
 @pass_project
 def collectstatic_command(project: ProjectContext, clear: bool, noinput: bool) -> None:
-    """Collect static files into STATIC.root, with content-hashed copies and a manifest.
+    """Copy static files into STATIC.root.
 
-    Run it on every deployment; nginx (or any web server) then serves STATIC.root.
+    Each file gets a content-hashed copy, listed in the manifest. Run it on every
+    deployment; nginx (or any web server) then serves STATIC.root.
     """
     static = project.load_app().static
     if not noinput:

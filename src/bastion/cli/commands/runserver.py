@@ -130,18 +130,23 @@ def parse_addrport(value: str | None) -> Address:
         except ValueError:
             raise click.BadParameter(f"{value!r}: {host!r} is not an IPv6 address.") from None
         return Address(host, _port(rest[1:], value) if rest else DEFAULT_PORT)
-    host, colon, port = value.rpartition(":")
+    host, colon, port_text = value.rpartition(":")
+    port: str | None = port_text
     if not colon:
-        host, port = value, ""
+        host, port = value, None
     if ":" in host:
         raise click.BadParameter(f"{value!r}: write an IPv6 address in brackets, as [::1]:8000.")
     if not _HOST.fullmatch(host):
         raise click.BadParameter(f"{value!r}: expected HOST:PORT, such as 127.0.0.1:8000.")
-    return Address(host, _port(port, value) if port else DEFAULT_PORT)
+    return Address(host, _port(port, value) if port is not None else DEFAULT_PORT)
 
 
 def check_address(address: Address, *, allow_remote: bool) -> str | None:
     """Refuse a non-loopback address unless allowed; return a warning to show, if any.
+
+    Args:
+        address: where the server would listen.
+        allow_remote: the user passed ``--allow-remote``.
 
     Raises:
         click.UsageError: the address is not loopback and ``allow_remote`` is false.
@@ -165,6 +170,7 @@ class _RequestHandler(WSGIRequestHandler):
     """wsgiref's handler, quiet: the application writes the access log (``bastion.request``)."""
 
     def log_message(self, format: str, *args: Any) -> None:  # base class's parameter name
+        """Keep wsgiref's own request line at DEBUG, so requests are not logged twice."""
         server_logger.debug(format, *args)
 
 
@@ -189,7 +195,12 @@ class DevServer(socketserver.ThreadingMixIn, WSGIServer):
         self.setup_environ()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Log a failed connection; a client hanging up early is routine, not an error."""
+        """Log a failed connection; a client hanging up early is routine, not an error.
+
+        Args:
+            request: the client's socket.
+            client_address: the client's address, for the log line.
+        """
         error = sys.exc_info()[1]
         if isinstance(error, ConnectionError):
             server_logger.debug("Client %s went away: %s", client_address, error)
@@ -199,6 +210,10 @@ class DevServer(socketserver.ThreadingMixIn, WSGIServer):
 
 def make_server(address: Address, app: WSGIApp) -> DevServer:
     """Bind a :class:`DevServer` to ``address`` serving ``app``.
+
+    Args:
+        address: where to listen; port 0 picks a free port (read ``server.server_port``).
+        app: the WSGI application.
 
     Raises:
         click.ClickException: the address cannot be bound (in use, not local, no permission).
@@ -265,6 +280,7 @@ class _SourceFilter:
 
 def _report_changes(project_dir: Path) -> Callable[[set[tuple[Change, str]]], None]:
     def report(changes: set[tuple[Change, str]]) -> None:
+        """Say which files changed (a few of them) before the restart."""
         paths = sorted({_relative(Path(path), project_dir) for _, path in changes})
         shown = ", ".join(paths[:_SHOWN_CHANGES])
         if len(paths) > _SHOWN_CHANGES:
@@ -285,6 +301,11 @@ def run_with_reloader(app_ref: str, address: Address, project_dir: Path) -> None
     """Serve in a child process that is restarted whenever a project source file changes.
 
     ``watchfiles.run_process`` handles Ctrl-C: the child gets SIGINT and exits cleanly.
+
+    Args:
+        app_ref: ``module:attr`` of the application, loaded afresh by each child.
+        address: where the child listens.
+        project_dir: the folder watched (recursively) and put on the child's ``sys.path``.
     """
     from watchfiles import run_process
 

@@ -52,10 +52,12 @@ class _CommandInterpreter(code.InteractiveInterpreter):
     failed = False
 
     def showtraceback(self) -> None:
+        """Print the traceback and remember the failure."""
         self.failed = True
         super().showtraceback()
 
     def showsyntaxerror(self, filename: str | None = None, **kwargs: Any) -> None:
+        """Print the syntax error and remember the failure."""
         self.failed = True
         super().showsyntaxerror(filename, **kwargs)
 
@@ -65,6 +67,10 @@ def run_command(names: dict[str, Any], command: str) -> bool:
 
     ``command`` is code the user typed on their own command line, so it runs with exactly
     the trust of the interactive session it replaces. Errors print their traceback.
+
+    Args:
+        names: the globals the code sees (``app``, ``settings``).
+        command: Python source, one or more statements.
     """
     interpreter = _CommandInterpreter(names)
     if interpreter.runsource(command, "<bastion shell -c>", "exec"):

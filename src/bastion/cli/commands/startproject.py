@@ -57,7 +57,11 @@ def name_problem(name: str) -> str | None:
         return f"{name!r} is reserved in a Bastion project; choose another name."
     if name in sys.stdlib_module_names:
         return f"{name!r} is the name of a standard library module; choose another name."
-    if importlib.util.find_spec(name) is not None:
+    try:
+        taken = importlib.util.find_spec(name) is not None
+    except ValueError:  # a loaded module without a spec, such as __main__
+        taken = True
+    if taken:
         return f"{name!r} is already an installed module; choose another name."
     return None
 
@@ -90,7 +94,12 @@ def _walk(
 
 
 def plan_project(name: str, target: Path) -> list[PlannedFile]:
-    """Every file :func:`create_project` would write for project ``name`` into ``target``."""
+    """Every file :func:`create_project` would write for project ``name`` into ``target``.
+
+    Args:
+        name: the project's package name (replaces the ``project_name`` folder).
+        target: the project folder.
+    """
     planned = []
     for parts, source in _walk(files("bastion.cli").joinpath("project_template")):
         *folders, filename = parts

@@ -1,0 +1,13 @@
+"""The demo's own routes; the ``api`` app mounts its routes under ``/api/``."""
+
+from examples.demo import views
+
+from bastion import RedirectView, path
+
+routes = [
+    path("", views.home, name="home", methods=["GET"]),
+    path("greet/", views.greet, name="greet", methods=["GET", "POST"]),
+    path("about/", views.AboutView.as_view(), name="about"),
+    # An old address kept alive: a permanent redirect to the page's new home.
+    path("info/", RedirectView.as_view(route_name="about", permanent=True), name="info"),
+]

@@ -1,0 +1,20 @@
+"""The demo application, for ``bastion --app examples.demo.wsgi:application runserver``
+(run from the repository root) or ``gunicorn examples.demo.wsgi:application``.
+"""
+
+from examples.demo import api
+from examples.demo.routes import routes
+from examples.demo.views import error_page
+
+from bastion import Bastion, load_settings
+from bastion.logging import configure_logging
+
+
+def create_app() -> Bastion:
+    """Build the demo from its settings module and the ``BASTION_*`` environment."""
+    settings = load_settings("examples.demo.settings")
+    configure_logging(settings)
+    return Bastion(settings, routes=routes, apps=[api.app], error_page=error_page)
+
+
+application = create_app()

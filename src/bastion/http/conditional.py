@@ -1,0 +1,606 @@
+"""Conditional requests and ranges (RFC 9110 §13 and §14), applied to every response.
+
+:func:`finalize_response` is the last step of :meth:`bastion.Bastion.handle`. A response that
+carries validators (``ETag``, ``Last-Modified``) answers ``If-None-Match`` and
+``If-Modified-Since`` with 304 and failed ``If-Match``/``If-Unmodified-Since`` with 412; a
+response that accepts ranges (:class:`~bastion.http.files.FileResponse`) answers ``Range`` with
+206 or 416. Everything else goes out untouched, at the cost of a few attribute reads.
+
+Decisions, written down:
+
+* ``finalize_response`` runs after the view, so it only judges GET and HEAD, where answering
+  304 or 412 undoes nothing. For unsafe methods the precondition must be checked *before* the
+  view changes anything: use the :func:`condition` decorator (or :func:`check_preconditions`).
+* A request for several ranges is coalesced; when the ranges do not merge into one, the full
+  representation is sent with 200 (RFC 9110 §14.2 lets a server ignore ``Range``). There is
+  no ``multipart/byteranges``: it costs code and attack surface for clients that rarely use it.
+* A ``Range`` header that is malformed, names another unit, or lists more than
+  :data:`MAX_RANGES` ranges is ignored (200), as the RFC asks: hostile headers stay cheap.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime, formatdate
+from typing import TYPE_CHECKING, Concatenate, ParamSpec
+
+from bastion.http.exceptions import PreconditionFailed, RangeNotSatisfiable
+from bastion.http.headers import Headers
+from bastion.http.response import PlainTextResponse, Response
+
+if TYPE_CHECKING:
+    from bastion.http.request import Request
+
+__all__ = [
+    "MAX_RANGES",
+    "check_preconditions",
+    "condition",
+    "finalize_response",
+    "http_date",
+    "make_etag",
+    "parse_etags",
+    "parse_http_date",
+    "parse_range",
+]
+
+_P = ParamSpec("_P")
+
+MAX_RANGES = 100
+"""Most ranges read from one ``Range`` header; a header with more is ignored (200)."""
+
+_GET_OR_HEAD = frozenset({"GET", "HEAD"})
+# The fast path looks for validators by exact spelling (a set lookup per header, no
+# lower-casing): these are the spellings code writes. A validator spelled otherwise still goes
+# out, it just never turns a response into a 304.
+_VALIDATOR_SPELLINGS = frozenset(
+    {"ETag", "Etag", "etag", "ETAG", "Last-Modified", "Last-modified", "last-modified"}
+)
+# RFC 9110 §15.4.5: what a 304 repeats from the 200 it stands for.
+_NOT_MODIFIED_KEPT = frozenset(
+    {"cache-control", "content-location", "date", "etag", "expires", "last-modified", "vary"}
+)
+# Headers of the representation (or of its caching) that must not leak onto an error page
+# built in its place; everything else (the security headers) is carried over.
+_NOT_ON_ERRORS = frozenset(
+    {
+        "accept-ranges",
+        "age",
+        "cache-control",
+        "content-disposition",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-location",
+        "content-range",
+        "content-type",
+        "etag",
+        "expires",
+        "last-modified",
+        "transfer-encoding",
+    }
+)
+_ETAG = re.compile(r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"')
+_ETAG_CHARS = re.compile(r"[\x21\x23-\x7e\x80-\xff]*")
+_RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
+# Longer digit strings are read as "larger than any file": exact below this, and int() of a
+# few thousand digits (quadratic in CPython) never runs.
+_MAX_DIGITS = 30
+_HUGE = 10**_MAX_DIGITS
+
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_LONG_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = f"({'|'.join(_MONTHS)})"
+_TIME = r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
+_IMF_FIXDATE = re.compile(rf"{_DAY}, ([0-9]{{2}}) {_MONTH} ([0-9]{{4}}) {_TIME} GMT")
+_RFC850_DATE = re.compile(rf"{_LONG_DAY}, ([0-9]{{2}})-{_MONTH}-([0-9]{{2}}) {_TIME} GMT")
+_ASCTIME_DATE = re.compile(rf"{_DAY} {_MONTH} ([0-9 ][0-9]) {_TIME} ([0-9]{{4}})")
+_MAX_DATE_LENGTH = 64
+
+
+# -- validators --------------------------------------------------------------------------
+
+
+def make_etag(data: bytes | str, *, weak: bool = False) -> str:
+    """A quoted entity tag for ``data``: 128 bits of its SHA-256, base64url (22 characters).
+
+    Use it for content held in memory (``make_etag(body)``) or for a version string
+    (``make_etag(f"{row.id}:{row.updated_at}")``): the tag reveals nothing of the input and
+    stays short whatever its size.
+
+    Args:
+        data: the content or version; ``str`` is encoded as UTF-8.
+        weak: make a weak tag (``W/"..."``), which says "equivalent content": enough for a
+            304, never enough for ``If-Match`` or ``If-Range``.
+
+    Returns:
+        The tag, quotes included, ready for the ``ETag`` header.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    digest = hashlib.sha256(raw).digest()[:16]
+    tag = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return f'W/"{tag}"' if weak else f'"{tag}"'
+
+
+def parse_etags(header: str) -> list[str]:
+    """The entity tags listed in an ``If-Match``/``If-None-Match`` value, quotes kept.
+
+    Args:
+        header: the header's value, such as ``"a", W/"b"`` or ``*``.
+
+    Returns:
+        The tags in order (``W/`` kept), or ``["*"]``. Malformed members are skipped: a
+        precondition that cannot be read is one that does not match.
+    """
+    if header.strip() == "*":
+        return ["*"]
+    return _ETAG.findall(header)
+
+
+def http_date(value: datetime | float) -> str:
+    """Format a moment as an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``).
+
+    Args:
+        value: an aware datetime, a naive one taken as UTC, or a POSIX timestamp.
+
+    Returns:
+        The date for ``Last-Modified``, ``Expires`` and the like (fractions of a second are
+        dropped, as HTTP dates have none).
+    """
+    if isinstance(value, datetime):
+        # From the fields, not through a float timestamp: far-future dates would round up.
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return format_datetime(moment, usegmt=True)
+    return formatdate(value, usegmt=True)
+
+
+def parse_http_date(value: str) -> datetime | None:
+    """Read an HTTP-date in any of its three RFC 9110 forms; None when it is not one.
+
+    Args:
+        value: an IMF-fixdate, or the obsolete RFC 850 and asctime forms that RFC 9110
+            still asks recipients to accept. Two-digit years more than 50 years ahead are
+            read as the past century.
+
+    Returns:
+        An aware UTC datetime. An invalid date gives None (RFC 9110 says to ignore the
+        header then), never an exception.
+    """
+    value = value.strip()
+    if len(value) > _MAX_DATE_LENGTH:
+        return None
+    if match := _IMF_FIXDATE.fullmatch(value):
+        day, month, year, hour, minute, second = match.groups()
+        full_year = int(year)
+    elif match := _RFC850_DATE.fullmatch(value):
+        day, month, year, hour, minute, second = match.groups()
+        full_year = _two_digit_year(int(year))
+    elif match := _ASCTIME_DATE.fullmatch(value):
+        month, day, hour, minute, second, year = match.groups()
+        full_year = int(year)
+    else:
+        return None
+    try:
+        return datetime(
+            full_year,
+            _MONTHS.index(month) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=UTC,
+        )
+    except ValueError:  # 31 Feb, 25:00, a leap second...
+        return None
+
+
+def _two_digit_year(year: int) -> int:
+    # RFC 9110 §5.6.7: a year more than 50 years ahead is the latest past one with those digits.
+    this_year = datetime.now(UTC).year
+    full = this_year - this_year % 100 + year
+    return full - 100 if full > this_year + 50 else full
+
+
+def _etag_matches(header: str, etag: str | None, *, strong: bool, exists: bool) -> bool:
+    """Whether ``header`` (an If-Match/If-None-Match value) matches the current ``etag``."""
+    tags = parse_etags(header)
+    if tags == ["*"]:
+        return exists
+    if etag is None:
+        return False
+    if strong:
+        return not etag.startswith("W/") and etag in tags
+    opaque = etag.removeprefix("W/")
+    return any(tag.removeprefix("W/") == opaque for tag in tags)
+
+
+def check_preconditions(
+    request: Request,
+    *,
+    etag: str | None,
+    last_modified: datetime | None,
+    exists: bool = True,
+) -> int | None:
+    """Evaluate the request's preconditions against the resource's current validators.
+
+    RFC 9110 §13.2.2 order: ``If-Match``, else ``If-Unmodified-Since``; then
+    ``If-None-Match``, else ``If-Modified-Since`` (GET and HEAD only).
+
+    Args:
+        request: the request.
+        etag: the current quoted entity tag, or None.
+        last_modified: when the resource last changed, or None; naive means UTC, and it is
+            compared in whole seconds (all an HTTP date can say).
+        exists: whether the resource has a current representation (``If-Match: *``).
+
+    Returns:
+        304 or 412 when the request must be answered with that status instead of running
+        the method; None when it may proceed.
+    """
+    modified = _whole_seconds(last_modified) if last_modified is not None else None
+    return _preconditions(request, etag, lambda: modified, exists)
+
+
+def _preconditions(
+    request: Request,
+    etag: str | None,
+    last_modified: Callable[[], datetime | None],
+    exists: bool,
+) -> int | None:
+    """:func:`check_preconditions`, reading the modification date only if a header needs it."""
+    headers = request.headers
+    if_match = headers.get("if-match")
+    if if_match is not None:
+        if not _etag_matches(if_match, etag, strong=True, exists=exists):
+            return 412
+    else:
+        since = headers.get("if-unmodified-since")
+        if since is not None and _is_after(last_modified(), since):
+            return 412
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        if _etag_matches(if_none_match, etag, strong=False, exists=exists):
+            return 304 if request.method in _GET_OR_HEAD else 412
+    elif request.method in _GET_OR_HEAD:
+        since = headers.get("if-modified-since")
+        if since is not None and _is_after(last_modified(), since) is False:
+            return 304
+    return None
+
+
+def _is_after(moment: datetime | None, header: str) -> bool | None:
+    """Whether ``moment`` is later than the date in ``header``; None if either is missing."""
+    date = parse_http_date(header)
+    if moment is None or date is None:
+        return None
+    return moment > date
+
+
+# -- ranges ------------------------------------------------------------------------------
+
+
+def parse_range(header: str, length: int) -> list[tuple[int, int]] | None:
+    """Read a ``Range`` header against a representation of ``length`` bytes.
+
+    Args:
+        header: the header's value, such as ``bytes=0-499``, ``bytes=500-`` or ``bytes=-500``.
+        length: the size of the full representation.
+
+    Returns:
+        None when the header must be ignored (malformed, not ``bytes``, more than
+        :data:`MAX_RANGES` ranges); otherwise the satisfiable ranges as inclusive
+        ``(first, last)`` byte positions clamped to the representation, in the order given
+        (an empty list means "unsatisfiable", a 416).
+    """
+    unit, equals, spec = header.partition("=")
+    if not equals or unit.strip().lower() != "bytes":
+        return None
+    # maxsplit bounds the work: a header of 10,000 ranges is split 100 times, then ignored.
+    parts = spec.split(",", MAX_RANGES)
+    if len(parts) > MAX_RANGES:
+        return None
+    ranges: list[tuple[int, int]] = []
+    seen = False
+    for part in parts:
+        part = part.strip(" \t")
+        if not part:  # RFC 9110 §5.6.1: empty list elements are allowed
+            continue
+        match = _RANGE_SPEC.fullmatch(part)
+        if match is None:
+            return None
+        first_text, last_text = match.groups()
+        seen = True
+        if not first_text:
+            if not last_text:
+                return None
+            suffix = _number(last_text)
+            if suffix > 0 and length > 0:
+                ranges.append((max(0, length - suffix), length - 1))
+            continue
+        first = _number(first_text)
+        last = _number(last_text) if last_text else _HUGE
+        if last < first:
+            return None
+        if first < length:
+            ranges.append((first, min(last, length - 1)))
+    return ranges if seen else None
+
+
+def _number(digits: str) -> int:
+    return int(digits) if len(digits) <= _MAX_DIGITS else _HUGE
+
+
+def _coalesce(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge overlapping and adjacent ranges (at most :data:`MAX_RANGES` of them)."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _if_range_passes(
+    value: str, etag: str | None, last_modified: Callable[[], datetime | None]
+) -> bool:
+    """RFC 9110 §13.1.5: a strong entity-tag match, or the exact Last-Modified date."""
+    value = value.strip()
+    if value.startswith(('"', "W/")):
+        return etag is not None and not etag.startswith("W/") and value == etag
+    date = parse_http_date(value)
+    return date is not None and date == last_modified()
+
+
+def _full_length(response: Response) -> int | None:
+    if not response.streaming:
+        return len(response.body)
+    declared = response.headers.get("Content-Length")
+    return int(declared) if declared is not None and declared.isdigit() else None
+
+
+def _narrow(response: Response, first: int, last: int, length: int) -> None:
+    """Make ``response`` a 206 for ``first-last`` when it can be (else it stays a 200).
+
+    A response with ``with_range(first, last)`` narrows itself (FileResponse seeks); an
+    in-memory body is sliced; any other stream cannot skip bytes and goes out whole.
+    """
+    with_range: Callable[[int, int], None] | None = getattr(response, "with_range", None)
+    if with_range is not None:
+        with_range(first, last)
+    elif not response.streaming:
+        response.body = response.body[first : last + 1]
+        response.status_code = 206
+        response.headers["Content-Range"] = f"bytes {first}-{last}/{length}"
+        response.headers["Content-Length"] = str(last - first + 1)
+
+
+def _answer_range(
+    request: Request,
+    response: Response,
+    etag: str | None,
+    last_modified: Callable[[], datetime | None],
+) -> Response:
+    header = request.headers.get("range")
+    length = _full_length(response)
+    # A zero-length representation has no byte to point at: send it whole.
+    if header is None or not length:
+        return response
+    if_range = request.headers.get("if-range")
+    if if_range is not None and not _if_range_passes(if_range, etag, last_modified):
+        return response
+    ranges = parse_range(header, length)
+    if ranges is None:
+        return response
+    if not ranges:
+        return _error_instead(
+            request,
+            response,
+            RangeNotSatisfiable.status_code,
+            RangeNotSatisfiable.title,
+            RangeNotSatisfiable.default_detail,
+            {"Content-Range": f"bytes */{length}"},
+        )
+    merged = _coalesce(ranges)
+    if len(merged) == 1:
+        _narrow(response, *merged[0], length)
+    return response
+
+
+# -- building the replacement responses ----------------------------------------------------
+
+
+def _not_modified(response: Response) -> Response:
+    """A 304 standing for ``response``: its caching headers and cookies, no content."""
+    kept = [
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() in _NOT_MODIFIED_KEPT
+    ]
+    # RFC 9110 §8.6 allows Content-Length on a 304 only if it is the 200's length; sending
+    # it stops an adapter from adding "Content-Length: 0".
+    length = _full_length(response)
+    if length is not None:
+        kept.append(("Content-Length", str(length)))
+    not_modified = Response(b"", 304)
+    not_modified.headers = Headers(kept)
+    not_modified.cookies = dict(response.cookies)
+    response.close()
+    return not_modified
+
+
+def _error_instead(
+    request: Request,
+    response: Response,
+    status: int,
+    title: str,
+    detail: str,
+    extra_headers: dict[str, str] | None = None,
+) -> Response:
+    """An error page replacing ``response``, keeping its security headers and cookies.
+
+    The page is rendered by the application's error renderer when there is one, so it looks
+    like every other error; the original's headers other than those describing its content
+    are carried over, because the middleware that set them has already run.
+    """
+    errors = getattr(request.app, "errors", None)
+    error: Response
+    if errors is not None:
+        error = errors.render(request, status, title, detail)
+    else:
+        error = PlainTextResponse(f"{status} {title}: {detail}\n", status=status)
+    own = {name.lower() for name in error.headers}
+    for name, value in response.headers.items():
+        lowered = name.lower()
+        if lowered not in own and lowered not in _NOT_ON_ERRORS:
+            error.headers.add(name, value)
+    for name, value in (extra_headers or {}).items():
+        error.headers[name] = value
+    error.cookies = {**response.cookies, **error.cookies}
+    response.close()
+    return error
+
+
+# -- the two entry points ------------------------------------------------------------------
+
+
+def finalize_response(request: Request, response: Response) -> Response:
+    """Answer conditional and range requests from the response the view produced.
+
+    Called by :meth:`bastion.Bastion.handle` on every response. Only a 200 to GET or HEAD
+    that carries ``ETag``/``Last-Modified`` or accepts ranges is looked at further; every
+    other response is returned as is, after two comparisons and a scan of header names
+    (validators are recognised as ``ETag``/``Etag``/``etag``/``ETAG`` and
+    ``Last-Modified``/``Last-modified``/``last-modified``; other spellings are sent but
+    never turn a response into a 304). Other methods are not judged: their view has run
+    already, so protect writes with :func:`condition`.
+
+    Args:
+        request: the request being answered.
+        response: what the view and the middleware produced.
+
+    Returns:
+        ``response`` itself (possibly narrowed to a 206), or a new 304, 412 or 416 response
+        that replaces it; a replaced response is closed here.
+    """
+    if response.status_code != 200 or request.method not in _GET_OR_HEAD:
+        return response
+    # Headers' own list, read in place: this loop runs for every 200 to a GET, and a call to
+    # items() (a Python call and a copy) would cost more than the loop itself.
+    for name, _ in response.headers._items:
+        if name in _VALIDATOR_SPELLINGS:
+            break
+    else:
+        if not response.accepts_ranges:
+            return response
+    return _evaluate(request, response)
+
+
+def _evaluate(request: Request, response: Response) -> Response:
+    etag = response.headers.get("ETag")
+    modified = response.headers.get("Last-Modified")
+    parsed: list[datetime | None] = []
+
+    def last_modified() -> datetime | None:
+        # Parsed at most once, and only when the request holds a date to compare with.
+        if not parsed:
+            parsed.append(parse_http_date(modified) if modified is not None else None)
+        return parsed[0]
+
+    status = _preconditions(request, etag, last_modified, exists=True)
+    if status == 304:
+        return _not_modified(response)
+    if status == 412:
+        return _error_instead(
+            request,
+            response,
+            412,
+            PreconditionFailed.title,
+            PreconditionFailed.default_detail,
+        )
+    if request.method == "GET" and response.accepts_ranges:
+        return _answer_range(request, response, etag, last_modified)
+    return response
+
+
+def condition(
+    etag: Callable[..., str | None] | None = None,
+    last_modified: Callable[..., datetime | None] | None = None,
+) -> Callable[
+    [Callable[Concatenate[Request, _P], Response]],
+    Callable[Concatenate[Request, _P], Response],
+]:
+    """Decorate a view to answer conditional requests *before* it runs.
+
+    Each function is called with the view's arguments and returns the resource's current
+    validator, or None when the resource does not exist. A GET whose validators match what
+    the client holds gets a 304 without running the view; a request whose ``If-Match`` or
+    ``If-Unmodified-Since`` fails gets a 412 (so a PUT based on a stale copy cannot overwrite
+    a newer one). A 200 to GET or HEAD gets the validators as headers unless it already has
+    them.
+
+    Args:
+        etag: ``(request, **params) -> str | None``; quoted or not, ``W/`` for weak.
+        last_modified: ``(request, **params) -> datetime | None``; naive means UTC.
+
+    Returns:
+        The decorator. The wrapped view keeps its name and signature.
+
+    Raises:
+        PreconditionFailed: (from the view) a precondition failed.
+        ValueError: (from the view) ``etag`` returned a value that cannot be an entity tag.
+    """
+
+    def decorator(
+        view: Callable[Concatenate[Request, _P], Response],
+    ) -> Callable[Concatenate[Request, _P], Response]:
+        @functools.wraps(view)
+        def conditional_view(request: Request, /, *args: _P.args, **kwargs: _P.kwargs) -> Response:
+            tag = _quote_etag(etag(request, *args, **kwargs)) if etag is not None else None
+            modified = (
+                last_modified(request, *args, **kwargs) if last_modified is not None else None
+            )
+            modified = _whole_seconds(modified) if modified is not None else None
+            exists = tag is not None or modified is not None
+            status = check_preconditions(request, etag=tag, last_modified=modified, exists=exists)
+            if status == 412:
+                raise PreconditionFailed()
+            if status == 304:
+                response = Response(b"", 304)
+                response.headers = Headers()
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or request.method not in _GET_OR_HEAD:
+                    return response
+            if tag is not None:
+                response.headers.setdefault("ETag", tag)
+            if modified is not None:
+                response.headers.setdefault("Last-Modified", http_date(modified))
+            return response
+
+        return conditional_view
+
+    return decorator
+
+
+def _quote_etag(value: str | None) -> str | None:
+    if value is None or _ETAG.fullmatch(value):
+        return value
+    if _ETAG_CHARS.fullmatch(value):
+        return f'"{value}"'
+    raise ValueError(
+        f"{value[:50]!r} cannot be an ETag: it holds a quote, a space or a control "
+        "character. Return make_etag(value) instead."
+    )
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    # HTTP dates have one-second resolution: compare what the client can send back.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
