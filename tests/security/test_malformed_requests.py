@@ -183,3 +183,8 @@ def test_location_with_newline_is_refused(app: Bastion, wsgi: Any) -> None:
     result = wsgi.call(app, wsgi.environ("/next", query="next=/x%0D%0AX-Evil:%201"))
     assert result.status_code == 400
     assert result.header("X-Evil") is None
+
+
+@pytest.mark.parametrize(("path", "query"), [("/" + "a" * 9000, ""), ("/query", "a=" + "b" * 9000)])
+def test_overlong_url_is_414(app: Bastion, wsgi: Any, path: str, query: str) -> None:
+    assert_clear_4xx(wsgi.call(app, wsgi.environ(path, query=query)), 414, "over 8192")

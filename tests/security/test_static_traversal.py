@@ -10,11 +10,13 @@ folders) and in manifest serving (``STATIC.root``), and ``static()`` must refuse
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bastion import Bastion
 from bastion.http.exceptions import NotFound
 from bastion.http.request import Request
 from bastion.settings import Settings, StaticConfig
@@ -105,6 +107,24 @@ def test_traversal_static_url_refuses(project: Path, name: str, manifest: bool) 
     make_static(project, manifest=False).collect()
     with pytest.raises(ValueError, match=r"(?i)static file name"):
         make_static(project, manifest=manifest).url(name)
+
+
+@pytest.mark.parametrize("manifest", [False, True], ids=["sources", "collected"])
+@pytest.mark.parametrize("name", ATTACKS)
+def test_traversal_through_the_application_is_404(
+    project: Path, wsgi: Any, name: str, manifest: bool
+) -> None:
+    settings = Settings(
+        DEBUG=True,
+        SECRET_KEY="test-only-key-for-debug-settings",
+        BASE_DIR=str(project),
+        STATIC=StaticConfig(dirs=("static",), manifest=manifest),
+    )
+    app = Bastion(settings)
+    app.static.collect()
+    result = wsgi.call(app, wsgi.environ("/static/" + name))
+    assert result.status_code == 404
+    assert SECRET not in result.body
 
 
 def test_traversal_collect_copies_nothing_from_outside(project: Path) -> None:

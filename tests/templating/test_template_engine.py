@@ -300,3 +300,14 @@ def test_engine_globals_passed_to_jinja_get_template_are_merged(engine: Template
     template = engine.environment.from_string("{{ extra }}-{{ static('x') }}", {"extra": 1})
     assert template.render() == "1-/static/x"
     assert engine.environment.from_string("{{ extra is defined }}").render() == "False"
+
+
+def test_engine_relative_dirs_are_pinned_at_start_up(
+    make_engine: MakeEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "project" / "templates").mkdir(parents=True)
+    (tmp_path / "project" / "templates" / "page.html").write_text("pinned")
+    monkeypatch.chdir(tmp_path / "project")
+    engine = make_engine(search_dirs=[Path("templates")])
+    monkeypatch.chdir(tmp_path)
+    assert engine.render("page.html", {}) == "pinned"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from bastion.http.body import BodyReader, parse_content_length
-from bastion.http.exceptions import BadRequest, HTTPException
+from bastion.http.exceptions import BadRequest, HTTPException, URITooLong
 from bastion.http.request import Request
 from bastion.http.response import status_line
 
@@ -78,6 +78,10 @@ def request_from_environ(app: Bastion, environ: WSGIEnviron) -> Request:
     """
     settings = app.settings
     path = environ.get("PATH_INFO") or "/"
+    query = environ.get("QUERY_STRING", "")
+    limit = settings.HTTP.max_url_length
+    if len(path) > limit or len(query) > limit:
+        raise URITooLong(f"The path or query string is over {limit} characters.")
     if not path.isascii():
         path = _decode_path(path)
     body = None
@@ -92,7 +96,6 @@ def request_from_environ(app: Bastion, environ: WSGIEnviron) -> Request:
         body = BodyReader(
             environ["wsgi.input"].read, content_length=None, max_size=settings.HTTP.max_body_size
         )
-    query = environ.get("QUERY_STRING", "")
     server_port = environ.get("SERVER_PORT") or "80"
     root_path = environ.get("SCRIPT_NAME", "")
     if root_path and not root_path.isascii():

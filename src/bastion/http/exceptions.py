@@ -22,6 +22,7 @@ __all__ = [
     "RangeNotSatisfiable",
     "RequestEntityTooLarge",
     "TooManyRequests",
+    "URITooLong",
     "UnsupportedMediaType",
 ]
 
@@ -108,6 +109,14 @@ class RequestEntityTooLarge(HTTPException):
     status_code = 413
     title = "Content Too Large"
     default_detail = "The request body is larger than this server accepts."
+
+
+class URITooLong(HTTPException):
+    """414: the path or query string is longer than the server accepts."""
+
+    status_code = 414
+    title = "URI Too Long"
+    default_detail = "The requested URL is too long."
 
 
 class UnsupportedMediaType(HTTPException):

@@ -34,6 +34,8 @@ class HttpConfig:
 
     Above ``max_file_size`` so that a file of exactly that size fits with its multipart framing.
     """
+    max_url_length: int = 8 * KiB
+    """Longest path, and longest query string, accepted (414 beyond it); bounds routing work."""
     max_fields: int = 1000
     """Most form fields or query parameters parsed from one request (400 beyond it)."""
     max_files: int = 100
@@ -66,6 +68,7 @@ class HttpConfig:
         _positive(
             "HTTP",
             max_body_size=self.max_body_size,
+            max_url_length=self.max_url_length,
             max_fields=self.max_fields,
             max_files=self.max_files,
             max_file_size=self.max_file_size,
