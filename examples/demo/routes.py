@@ -1,8 +1,7 @@
 """The demo's own routes; the ``api`` app mounts its routes under ``/api/``."""
 
-from examples.demo import views
-
 from bastion import RedirectView, path
+from examples.demo import views
 
 routes = [
     path("", views.home, name="home", methods=["GET"]),

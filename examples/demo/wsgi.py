@@ -2,12 +2,11 @@
 (run from the repository root) or ``gunicorn examples.demo.wsgi:application``.
 """
 
+from bastion import Bastion, load_settings
+from bastion.logging import configure_logging
 from examples.demo import api
 from examples.demo.routes import routes
 from examples.demo.views import error_page
-
-from bastion import Bastion, load_settings
-from bastion.logging import configure_logging
 
 
 def create_app() -> Bastion:

@@ -184,3 +184,11 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "startproject" in result.stdout
+
+
+def test_completion_outside_project_is_silent(tmp_path: Path) -> None:
+    """Shell completion parses resiliently: an unknown name is simply not a command."""
+    ctx = cli.make_context("bastion", [], obj=outside(tmp_path), resilient_parsing=True)
+    assert cli.get_command(ctx, "nope") is None
+    assert "bastion.app_error" not in ctx.meta
+    assert cli.get_command(ctx, "routes") is not None

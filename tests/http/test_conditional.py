@@ -1,4 +1,4 @@
-"""Conditional requests (RFC 9110 §13) and ranges (§14) in ``bastion.http.conditional``."""
+"""Conditional requests (RFC 9110 §13) in ``bastion.http.conditional``; ranges: test_ranges.py."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bastion.handlers.errors import ErrorRenderer
-from bastion.http import conditional
 from bastion.http.conditional import (
-    MAX_RANGES,
     check_preconditions,
     condition,
     finalize_response,
@@ -21,7 +19,6 @@ from bastion.http.conditional import (
     make_etag,
     parse_etags,
     parse_http_date,
-    parse_range,
 )
 from bastion.http.exceptions import PreconditionFailed
 from bastion.http.headers import RequestHeaders
@@ -72,12 +69,6 @@ def ranged(body: bytes = BODY, **headers: str) -> RangedResponse:
     for name, value in headers.items():
         response.headers[name.replace("_", "-")] = value
     return response
-
-
-class RangedStream(StreamingResponse):
-    """A stream that claims range support but cannot seek."""
-
-    accepts_ranges = True
 
 
 # -- make_etag, parse_etags ----------------------------------------------------------------
@@ -417,180 +408,15 @@ def test_check_preconditions_by_method(
     assert status == expected
 
 
-# -- parse_range ----------------------------------------------------------------------------------
+# -- finalize_response with ranges: preconditions first, If-Range, the 416 page ---------------
+# (which bytes a Range selects, and how a response is narrowed: test_ranges.py)
 
 
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        ("bytes=0-9", [(0, 9)]),
-        ("bytes=10-", [(10, 99)]),
-        ("bytes=-10", [(90, 99)]),
-        ("bytes=-1000", [(0, 99)]),
-        ("bytes=90-1000", [(90, 99)]),
-        ("bytes=0-0,-1", [(0, 0), (99, 99)]),
-        ("Bytes=0-0", [(0, 0)]),
-        ("bytes = 0-0", [(0, 0)]),
-        ("bytes=0-0 , 5-5", [(0, 0), (5, 5)]),
-        ("bytes=,0-0,,", [(0, 0)]),
-        ("bytes=100-", []),
-        ("bytes=100-200", []),
-        ("bytes=-0", []),
-        ("bytes=100-,0-0", [(0, 0)]),
-        ("bytes=99999999999999999999-", []),
-        ("bytes=0-99999999999999999999", [(0, 99)]),
-        ("bytes=" + "9" * 5000 + "-", []),
-        ("bytes=-" + "9" * 5000, [(0, 99)]),
-        ("bytes=" + "9" * 40 + "-" + "9" * 40, []),
-    ],
-)
-def test_parse_range_reads_specs(header: str, expected: list[tuple[int, int]]) -> None:
-    assert parse_range(header, 100) == expected
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        "",
-        "bytes",
-        "bytes=",
-        "bytes=,",
-        "bytes=-",
-        "bytes=5-4",
-        "bytes=a-b",
-        "bytes=0-1-2",
-        "bytes=0 - 1",
-        "bytes=+1-2",
-        "bytes=\u0660-\u0661",
-        "items=0-1",
-        "bytes=0-0,x",
-        "bytes=1",
-    ],
-)
-def test_parse_range_malformed_is_none(header: str) -> None:
-    assert parse_range(header, 100) is None
-
-
-def test_parse_range_counts_at_most_max_ranges() -> None:
-    assert parse_range("bytes=" + ",".join(["0-0"] * MAX_RANGES), 10) == [(0, 0)] * MAX_RANGES
-    assert parse_range("bytes=" + ",".join(["0-0"] * (MAX_RANGES + 1)), 10) is None
-
-
-def test_parse_range_zero_length_is_unsatisfiable() -> None:
-    assert parse_range("bytes=-5", 0) == []
-    assert parse_range("bytes=0-", 0) == []
-
-
-@st.composite
-def ranges_within(draw: st.DrawFn) -> tuple[int, list[tuple[int, int]]]:
-    length = draw(st.integers(min_value=1, max_value=10**15))
-    pairs = []
-    for _ in range(draw(st.integers(min_value=1, max_value=8))):
-        first = draw(st.integers(min_value=0, max_value=length - 1))
-        last = draw(st.integers(min_value=first, max_value=length - 1))
-        pairs.append((first, last))
-    return length, pairs
-
-
-@settings(database=None)
-@given(ranges_within())
-def test_parse_range_round_trips_formatted_ranges(
-    case: tuple[int, list[tuple[int, int]]],
-) -> None:
-    length, pairs = case
-    header = "bytes=" + ", ".join(f"{first}-{last}" for first, last in pairs)
-    assert parse_range(header, length) == pairs
-
-
-@settings(database=None)
-@given(st.integers(min_value=1, max_value=10**15), st.integers(min_value=1, max_value=10**16))
-def test_parse_range_suffix_is_the_tail(length: int, suffix: int) -> None:
-    assert parse_range(f"bytes=-{suffix}", length) == [(max(0, length - suffix), length - 1)]
-
-
-@settings(database=None)
-@given(st.text(max_size=200), st.integers(min_value=0, max_value=10**6))
-def test_parse_range_never_raises_and_stays_inside(header: str, length: int) -> None:
-    result = parse_range(header, length)
-    if result is not None:
-        assert len(result) <= MAX_RANGES
-        assert all(0 <= first <= last < length for first, last in result)
-
-
-@settings(database=None)
-@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=20))
-def test_coalesce_covers_the_same_bytes(pairs: list[tuple[int, int]]) -> None:
-    ranges = [(min(a, b), max(a, b)) for a, b in pairs]
-    merged = conditional._coalesce(ranges)
-    covered = {i for first, last in ranges for i in range(first, last + 1)}
-    assert {i for first, last in merged for i in range(first, last + 1)} == covered
-    assert all(merged[i][1] + 1 < merged[i + 1][0] for i in range(len(merged) - 1))
-
-
-# -- finalize_response: ranges --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("header", "first", "last"),
-    [
-        ("bytes=0-9", 0, 9),
-        ("bytes=10-", 10, 99),
-        ("bytes=-5", 95, 99),
-        ("bytes=0-", 0, 99),
-        ("bytes=0-9,10-19", 0, 19),
-        ("bytes=5-5,0-9,3-4", 0, 9),
-        ("bytes=200-,10-19", 10, 19),
-    ],
-)
-def test_finalize_response_single_range_is_206(header: str, first: int, last: int) -> None:
-    response = ranged()
-    result = finalize_response(make_request(range=header), response)
-    assert result is response
-    assert result.status_code == 206
-    assert result.body == BODY[first : last + 1]
-    assert result.headers["Content-Range"] == f"bytes {first}-{last}/100"
-    assert result.headers["Content-Length"] == str(last - first + 1)
-
-
-@pytest.mark.parametrize("header", ["bytes=0-0,10-10", "bytes=0-9,20-29,40-"])
-def test_finalize_response_disjoint_ranges_send_everything(header: str) -> None:
-    response = ranged()
-    result = finalize_response(make_request(range=header), response)
-    assert result.status_code == 200
-    assert result.body == BODY
-
-
-@pytest.mark.parametrize("header", ["bytes=100-", "bytes=-0", "bytes=500-600,100-"])
-def test_finalize_response_unsatisfiable_is_416(header: str) -> None:
-    response = ranged(X_Frame_Options="DENY")
-    result = finalize_response(make_request(range=header), response)
-    assert result.status_code == 416
-    assert result.headers["Content-Range"] == "bytes */100"
-    assert result.headers["X-Frame-Options"] == "DENY"
-    assert "Accept-Ranges" not in result.headers
-
-
-@pytest.mark.parametrize("header", ["bytes=9-1", "pages=1-2", "bytes=x", "nonsense"])
-def test_finalize_response_malformed_range_is_ignored(header: str) -> None:
-    response = ranged()
-    result = finalize_response(make_request(range=header), response)
-    assert result.status_code == 200
-    assert result.body == BODY
-
-
-def test_finalize_response_head_ignores_range() -> None:
-    response = ranged()
-    assert finalize_response(make_request("HEAD", range="bytes=0-1"), response).status_code == 200
-
-
-def test_finalize_response_range_needs_range_support() -> None:
-    response = validated()
-    assert finalize_response(make_request(range="bytes=0-1"), response).status_code == 200
-
-
-def test_finalize_response_range_on_empty_body_sends_it_whole() -> None:
-    response = ranged(b"")
-    assert finalize_response(make_request(range="bytes=-5"), response).status_code == 200
+def test_finalize_response_conditions_win_over_range() -> None:
+    response = ranged(ETag=ETAG)
+    result = finalize_response(make_request(range="bytes=0-9", if_none_match=ETAG), response)
+    assert result.status_code == 304
+    assert result.headers["Content-Length"] == "100"
 
 
 @pytest.mark.parametrize(
@@ -624,25 +450,25 @@ def test_finalize_response_if_range_date_needs_last_modified() -> None:
     assert result.status_code == 200
 
 
-def test_finalize_response_conditions_win_over_range() -> None:
-    response = ranged(ETag=ETAG)
-    result = finalize_response(make_request(range="bytes=0-9", if_none_match=ETAG), response)
-    assert result.status_code == 304
-    assert result.headers["Content-Length"] == "100"
+def test_finalize_response_416_uses_the_app_renderer_and_keeps_cookies() -> None:
+    response = ranged(X_Frame_Options="DENY", ETag=ETAG)
+    response.set_cookie("session", "abc")
+    closed: list[bool] = []
+    response.call_on_close(lambda: closed.append(True))
+    request = make_request(range="bytes=100-", app=FakeApp(), accept="application/json")
+    result = finalize_response(request, response)
+    assert isinstance(result, JSONResponse)
+    assert result.status_code == 416
+    assert result.headers["Content-Type"] == "application/json"
+    assert result.headers["Content-Range"] == "bytes */100"
+    assert result.headers["X-Frame-Options"] == "DENY"
+    assert "ETag" not in result.headers
+    assert "session" in result.cookies
+    assert closed == [True]
 
 
 def _stream() -> Iterator[bytes]:
     yield BODY
-
-
-@pytest.mark.parametrize("length", ["100", None, "lots"])
-def test_finalize_response_stream_without_with_range_is_sent_whole(length: str | None) -> None:
-    response = RangedStream(_stream())
-    if length is not None:
-        response.headers["Content-Length"] = length
-    result = finalize_response(make_request(range="bytes=0-9"), response)
-    assert result.status_code == 200
-    assert b"".join(result.iter_body()) == BODY
 
 
 def test_finalize_response_stream_not_modified_has_no_length() -> None:

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from bastion.http import conditional
-from bastion.http.conditional import MAX_RANGES, finalize_response, parse_range
+from bastion.http import ranges
+from bastion.http.conditional import finalize_response
 from bastion.http.files import FileResponse, content_disposition
 from bastion.http.headers import RequestHeaders, check_header
+from bastion.http.ranges import MAX_RANGES, parse_range
 from bastion.http.request import Request
 from bastion.settings.core import Settings
 
@@ -133,14 +134,14 @@ def test_finalize_response_hostile_range_never_fails(data_file: Path, header: st
 def test_parse_range_work_is_bounded(monkeypatch: pytest.MonkeyPatch, header: str) -> None:
     """At most MAX_RANGES specs are examined, however long the header (no timing needed)."""
     examined: list[str] = []
-    real = conditional._RANGE_SPEC
+    real = ranges._RANGE_SPEC
 
     class Counting:
         def fullmatch(self, text: str) -> Any:
             examined.append(text)
             return real.fullmatch(text)
 
-    monkeypatch.setattr(conditional, "_RANGE_SPEC", Counting())
+    monkeypatch.setattr(ranges, "_RANGE_SPEC", Counting())
     result = parse_range(header, len(DATA))
     assert len(examined) <= MAX_RANGES
     assert result is None or all(0 <= a <= b < len(DATA) for a, b in result)

@@ -1,8 +1,7 @@
 """The ``api`` app's routes, named ``api:<name>``."""
 
-from examples.demo.api import views
-
 from bastion import path
+from examples.demo.api import views
 
 routes = [
     path("status", views.status, name="status", methods=["GET"]),

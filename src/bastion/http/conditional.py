@@ -1,21 +1,19 @@
-"""Conditional requests and ranges (RFC 9110 §13 and §14), applied to every response.
+"""Conditional requests (RFC 9110 §13), and the last step every response goes through.
 
 :func:`finalize_response` is the last step of :meth:`bastion.Bastion.handle`. A response that
 carries validators (``ETag``, ``Last-Modified``) answers ``If-None-Match`` and
 ``If-Modified-Since`` with 304 and failed ``If-Match``/``If-Unmodified-Since`` with 412; a
-response that accepts ranges (:class:`~bastion.http.files.FileResponse`) answers ``Range`` with
-206 or 416. Everything else goes out untouched, at the cost of a few attribute reads.
+response that accepts ranges (:class:`~bastion.http.files.FileResponse`) then answers
+``Range`` with 206 or 416 through :mod:`bastion.http.ranges`. Everything else goes out
+untouched, at the cost of a few attribute reads.
 
 Decisions, written down:
 
 * ``finalize_response`` runs after the view, so it only judges GET and HEAD, where answering
   304 or 412 undoes nothing. For unsafe methods the precondition must be checked *before* the
   view changes anything: use the :func:`condition` decorator (or :func:`check_preconditions`).
-* A request for several ranges is coalesced; when the ranges do not merge into one, the full
-  representation is sent with 200 (RFC 9110 §14.2 lets a server ignore ``Range``). There is
-  no ``multipart/byteranges``: it costs code and attack surface for clients that rarely use it.
-* A ``Range`` header that is malformed, names another unit, or lists more than
-  :data:`MAX_RANGES` ranges is ignored (200), as the RFC asks: hostile headers stay cheap.
+* ``If-Range`` is compared here, with the other validators; :mod:`bastion.http.ranges`
+  decides when it applies and what a failed one means.
 """
 
 from __future__ import annotations
@@ -29,15 +27,15 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, formatdate
 from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
-from bastion.http.exceptions import PreconditionFailed, RangeNotSatisfiable
+from bastion.http.exceptions import HTTPException, PreconditionFailed, RangeNotSatisfiable
 from bastion.http.headers import Headers
+from bastion.http.ranges import narrow_to_range, representation_length, select_range
 from bastion.http.response import PlainTextResponse, Response
 
 if TYPE_CHECKING:
     from bastion.http.request import Request
 
 __all__ = [
-    "MAX_RANGES",
     "check_preconditions",
     "condition",
     "finalize_response",
@@ -45,13 +43,9 @@ __all__ = [
     "make_etag",
     "parse_etags",
     "parse_http_date",
-    "parse_range",
 ]
 
 _P = ParamSpec("_P")
-
-MAX_RANGES = 100
-"""Most ranges read from one ``Range`` header; a header with more is ignored (200)."""
 
 _GET_OR_HEAD = frozenset({"GET", "HEAD"})
 # The fast path looks for validators by exact spelling (a set lookup per header, no
@@ -86,11 +80,6 @@ _NOT_ON_ERRORS = frozenset(
 )
 _ETAG = re.compile(r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"')
 _ETAG_CHARS = re.compile(r"[\x21\x23-\x7e\x80-\xff]*")
-_RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
-# Longer digit strings are read as "larger than any file": exact below this, and int() of a
-# few thousand digits (quadratic in CPython) never runs.
-_MAX_DIGITS = 30
-_HUGE = 10**_MAX_DIGITS
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _LONG_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -281,71 +270,6 @@ def _is_after(moment: datetime | None, header: str) -> bool | None:
     return moment > date
 
 
-# -- ranges ------------------------------------------------------------------------------
-
-
-def parse_range(header: str, length: int) -> list[tuple[int, int]] | None:
-    """Read a ``Range`` header against a representation of ``length`` bytes.
-
-    Args:
-        header: the header's value, such as ``bytes=0-499``, ``bytes=500-`` or ``bytes=-500``.
-        length: the size of the full representation.
-
-    Returns:
-        None when the header must be ignored (malformed, not ``bytes``, more than
-        :data:`MAX_RANGES` ranges); otherwise the satisfiable ranges as inclusive
-        ``(first, last)`` byte positions clamped to the representation, in the order given
-        (an empty list means "unsatisfiable", a 416).
-    """
-    unit, equals, spec = header.partition("=")
-    if not equals or unit.strip().lower() != "bytes":
-        return None
-    # maxsplit bounds the work: a header of 10,000 ranges is split 100 times, then ignored.
-    parts = spec.split(",", MAX_RANGES)
-    if len(parts) > MAX_RANGES:
-        return None
-    ranges: list[tuple[int, int]] = []
-    seen = False
-    for part in parts:
-        part = part.strip(" \t")
-        if not part:  # RFC 9110 §5.6.1: empty list elements are allowed
-            continue
-        match = _RANGE_SPEC.fullmatch(part)
-        if match is None:
-            return None
-        first_text, last_text = match.groups()
-        seen = True
-        if not first_text:
-            if not last_text:
-                return None
-            suffix = _number(last_text)
-            if suffix > 0 and length > 0:
-                ranges.append((max(0, length - suffix), length - 1))
-            continue
-        first = _number(first_text)
-        last = _number(last_text) if last_text else _HUGE
-        if last < first:
-            return None
-        if first < length:
-            ranges.append((first, min(last, length - 1)))
-    return ranges if seen else None
-
-
-def _number(digits: str) -> int:
-    return int(digits) if len(digits) <= _MAX_DIGITS else _HUGE
-
-
-def _coalesce(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Merge overlapping and adjacent ranges (at most :data:`MAX_RANGES` of them)."""
-    merged: list[tuple[int, int]] = []
-    for first, last in sorted(ranges):
-        if merged and first <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
-        else:
-            merged.append((first, last))
-    return merged
-
-
 def _if_range_passes(
     value: str, etag: str | None, last_modified: Callable[[], datetime | None]
 ) -> bool:
@@ -355,61 +279,6 @@ def _if_range_passes(
         return etag is not None and not etag.startswith("W/") and value == etag
     date = parse_http_date(value)
     return date is not None and date == last_modified()
-
-
-def _full_length(response: Response) -> int | None:
-    if not response.streaming:
-        return len(response.body)
-    declared = response.headers.get("Content-Length")
-    return int(declared) if declared is not None and declared.isdigit() else None
-
-
-def _narrow(response: Response, first: int, last: int, length: int) -> None:
-    """Make ``response`` a 206 for ``first-last`` when it can be (else it stays a 200).
-
-    A response with ``with_range(first, last)`` narrows itself (FileResponse seeks); an
-    in-memory body is sliced; any other stream cannot skip bytes and goes out whole.
-    """
-    with_range: Callable[[int, int], None] | None = getattr(response, "with_range", None)
-    if with_range is not None:
-        with_range(first, last)
-    elif not response.streaming:
-        response.body = response.body[first : last + 1]
-        response.status_code = 206
-        response.headers["Content-Range"] = f"bytes {first}-{last}/{length}"
-        response.headers["Content-Length"] = str(last - first + 1)
-
-
-def _answer_range(
-    request: Request,
-    response: Response,
-    etag: str | None,
-    last_modified: Callable[[], datetime | None],
-) -> Response:
-    header = request.headers.get("range")
-    length = _full_length(response)
-    # A zero-length representation has no byte to point at: send it whole.
-    if header is None or not length:
-        return response
-    if_range = request.headers.get("if-range")
-    if if_range is not None and not _if_range_passes(if_range, etag, last_modified):
-        return response
-    ranges = parse_range(header, length)
-    if ranges is None:
-        return response
-    if not ranges:
-        return _error_instead(
-            request,
-            response,
-            RangeNotSatisfiable.status_code,
-            RangeNotSatisfiable.title,
-            RangeNotSatisfiable.default_detail,
-            {"Content-Range": f"bytes */{length}"},
-        )
-    merged = _coalesce(ranges)
-    if len(merged) == 1:
-        _narrow(response, *merged[0], length)
-    return response
 
 
 # -- building the replacement responses ----------------------------------------------------
@@ -424,7 +293,7 @@ def _not_modified(response: Response) -> Response:
     ]
     # RFC 9110 §8.6 allows Content-Length on a 304 only if it is the 200's length; sending
     # it stops an adapter from adding "Content-Length: 0".
-    length = _full_length(response)
+    length = representation_length(response)
     if length is not None:
         kept.append(("Content-Length", str(length)))
     not_modified = Response(b"", 304)
@@ -434,20 +303,15 @@ def _not_modified(response: Response) -> Response:
     return not_modified
 
 
-def _error_instead(
-    request: Request,
-    response: Response,
-    status: int,
-    title: str,
-    detail: str,
-    extra_headers: dict[str, str] | None = None,
-) -> Response:
-    """An error page replacing ``response``, keeping its security headers and cookies.
+def _error_instead(request: Request, response: Response, failure: HTTPException) -> Response:
+    """An error page for ``failure`` replacing ``response``, keeping its security headers.
 
     The page is rendered by the application's error renderer when there is one, so it looks
     like every other error; the original's headers other than those describing its content
-    are carried over, because the middleware that set them has already run.
+    are carried over, because the middleware that set them has already run, and so are its
+    cookies. ``failure``'s own headers (``Content-Range`` for a 416) are added last.
     """
+    status, title, detail = failure.status_code, failure.title, failure.detail
     errors = getattr(request.app, "errors", None)
     error: Response
     if errors is not None:
@@ -459,7 +323,7 @@ def _error_instead(
         lowered = name.lower()
         if lowered not in own and lowered not in _NOT_ON_ERRORS:
             error.headers.add(name, value)
-    for name, value in (extra_headers or {}).items():
+    for name, value in failure.headers.items():
         error.headers[name] = value
     error.cookies = {**response.cookies, **error.cookies}
     response.close()
@@ -516,15 +380,16 @@ def _evaluate(request: Request, response: Response) -> Response:
     if status == 304:
         return _not_modified(response)
     if status == 412:
-        return _error_instead(
-            request,
-            response,
-            412,
-            PreconditionFailed.title,
-            PreconditionFailed.default_detail,
-        )
+        return _error_instead(request, response, PreconditionFailed())
     if request.method == "GET" and response.accepts_ranges:
-        return _answer_range(request, response, etag, last_modified)
+        try:
+            chosen = select_range(
+                request, response, lambda value: _if_range_passes(value, etag, last_modified)
+            )
+        except RangeNotSatisfiable as refused:
+            return _error_instead(request, response, refused)
+        if chosen is not None:
+            narrow_to_range(response, *chosen)
     return response
 
 
