@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from bastion.http.conditional import finalize_response, http_date, parse_http_date
+from bastion.http.conditional import finalize_response
+from bastion.http.dates import http_date, parse_http_date
 from bastion.http.files import FileResponse, content_disposition
 from bastion.http.headers import RequestHeaders
 from bastion.http.request import Request

@@ -17,7 +17,8 @@ from collections.abc import Generator, Iterable, Mapping
 from typing import BinaryIO
 from urllib.parse import quote
 
-from bastion.http.conditional import http_date, make_etag
+from bastion.http.conditional import make_etag
+from bastion.http.dates import http_date
 from bastion.http.response import Response
 from bastion.http.uploads import display_filename
 
