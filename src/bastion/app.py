@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bastion.apps import App
 from bastion.exceptions import ImproperlyConfigured
-from bastion.handlers.base import Dispatcher, build_chain, check_redirect
+from bastion.handlers.base import Dispatcher, build_chain, check_redirect, resolve
 from bastion.handlers.errors import ErrorPage, ErrorRenderer
 from bastion.handlers.wsgi import handle_wsgi
 from bastion.http.conditional import finalize_response
@@ -120,6 +120,7 @@ class Bastion:
     def handle(self, request: Request) -> Response:
         """Run ``request`` through the middleware, router and view; never raises."""
         try:
+            resolve(self.router, request)
             response = self._chain(request)
             if isinstance(response, RedirectResponse):
                 check_redirect(request, response, self._redirect_hosts)

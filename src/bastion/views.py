@@ -14,6 +14,7 @@ from bastion.http.exceptions import MethodNotAllowed
 from bastion.http.request import Request
 from bastion.http.response import RedirectResponse, Response
 from bastion.templating.response import TemplateResponse
+from bastion.viewoptions import get_view_options, set_view_option
 
 __all__ = ["RedirectView", "TemplateView", "View"]
 
@@ -55,6 +56,8 @@ class View:
         view.__doc__ = cls.__doc__
         view.__module__ = cls.__module__
         view.view_class = cls  # type: ignore[attr-defined]
+        for name, value in get_view_options(cls).items():  # decorators applied to the class
+            set_view_option(view, name, value)
         return view
 
     @classmethod

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from bastion.exceptions import DisallowedRedirect
+from bastion.http.exceptions import HTTPException
 from bastion.http.hosts import split_host
 from bastion.http.response import RedirectResponse, Response
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from bastion.routing import Router
     from bastion.types import Handler, Middleware
 
-__all__ = ["Dispatcher", "build_chain", "check_redirect"]
+__all__ = ["Dispatcher", "build_chain", "check_redirect", "resolve"]
 
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 
@@ -56,7 +57,11 @@ class Dispatcher:
 
     def __call__(self, request: Request) -> Response:
         try:
-            match = self.router.match(request.method, request.path)
+            match = request.match
+            if match is None:
+                if request.routing_error is not None:
+                    raise request.routing_error
+                match = self.router.match(request.method, request.path)
             view = match.view
             if view is None:  # the trailing-slash policy: redirect, keeping the method
                 location = quote(request.root_path, safe=_SAFE_PATH) + (match.redirect or "/")
@@ -75,6 +80,18 @@ class Dispatcher:
         except Exception as exc:
             return self.errors.response_for_exception(request, exc)
         return response
+
+
+def resolve(router: Router, request: Request) -> None:
+    """Match the route before the middleware runs, so layers can read the view's options.
+
+    A routing failure (404, 405) is kept on the request and raised by the dispatcher, inside
+    the chain, so that the error page passes through every layer like any response.
+    """
+    try:
+        request.match = router.match(request.method, request.path)
+    except HTTPException as exc:
+        request.routing_error = exc
 
 
 def check_redirect(request: Request, response: RedirectResponse, allowed: Sequence[str]) -> None:

@@ -19,13 +19,15 @@ from bastion.exceptions import DisallowedHost
 from bastion.http.body import BodyReader, parse_content_length, parse_content_type
 from bastion.http.cookies import parse_cookie_header
 from bastion.http.datastructures import MultiDict
-from bastion.http.exceptions import BadRequest, UnsupportedMediaType
+from bastion.http.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from bastion.http.forms import parse_urlencoded
 from bastion.http.hosts import host_is_allowed, split_host
 from bastion.http.multipart import parse_multipart
 from bastion.http.uploads import UploadedFile
+from bastion.viewoptions import OPTIONS_ATTRIBUTE
 
 if TYPE_CHECKING:
+    from bastion.routing import Match
     from bastion.settings import Settings
 
 __all__ = ["Request"]
@@ -71,12 +73,28 @@ class Request:
         self.client_addr = client_addr
         self.root_path = root_path
         self.app = app
+        self.match: Match | None = None
+        self.routing_error: HTTPException | None = None
         self.route_name: str | None = None
         self.path_params: dict[str, Any] = {}
         self.state: dict[str, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path!r}>"
+
+    @property
+    def view(self) -> Callable[..., Any] | None:
+        """The view that will answer (known before the middleware runs), or None."""
+        match = self.match
+        return match.view if match is not None else None
+
+    def view_option(self, name: str, default: Any = None) -> Any:
+        """An option set on the answering view by a decorator (see :mod:`bastion.viewoptions`)."""
+        match = self.match
+        if match is None or match.view is None:
+            return default
+        options = getattr(match.view, OPTIONS_ATTRIBUTE, None)
+        return default if options is None else options.get(name, default)
 
     # -- request line -------------------------------------------------------------------
 
