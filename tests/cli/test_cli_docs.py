@@ -59,7 +59,10 @@ def test_settings_doc_lists_every_feature_field() -> None:
             if not item.init:
                 continue
             assert item.name in rows, f"{field.name}.{item.name}"
-            assert f"`BASTION_{field.name}__{item.name.upper()}`" in rows[item.name][2]
+            if "Mapping" in str(item.type):  # mappings cannot come from the environment
+                assert rows[item.name][2] == "(module only)"
+            else:
+                assert f"`BASTION_{field.name}__{item.name.upper()}`" in rows[item.name][2]
 
 
 def test_cli_doc_covers_every_command_and_option() -> None:

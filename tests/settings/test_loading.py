@@ -101,3 +101,20 @@ def test_env_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_env_optional_int_field() -> None:
     settings = load_settings(environ={"BASTION_STATIC__SERVE": "true"})
     assert settings.STATIC.serve is True
+
+
+def test_env_literal_fields_checked() -> None:
+    settings = load_settings(environ={"BASTION_SESSIONS__BACKEND": "cache"})
+    assert settings.SESSIONS.backend == "cache"
+    with pytest.raises(ImproperlyConfigured, match="not one of"):
+        load_settings(environ={"BASTION_SESSIONS__BACKEND": "pickle"})
+
+
+def test_env_mapping_fields_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="cannot be set from the environment"):
+        load_settings(environ={"BASTION_CSP__DIRECTIVES": "default-src 'self'"})
+
+
+def test_env_sequence_in_feature() -> None:
+    settings = load_settings(environ={"BASTION_CSRF__TRUSTED_ORIGINS": "https://a.example.com"})
+    assert settings.CSRF.trusted_origins == ("https://a.example.com",)

@@ -24,11 +24,23 @@ from bastion.settings.features import (
     TemplateConfig as TemplateConfig,
 )
 from bastion.settings.loading import load_settings as load_settings
+from bastion.settings.security import CSPConfig as CSPConfig
+from bastion.settings.security import CSRFConfig as CSRFConfig
+from bastion.settings.security import SecurityConfig as SecurityConfig
+from bastion.settings.state import CacheConfig as CacheConfig
+from bastion.settings.state import RateLimitConfig as RateLimitConfig
+from bastion.settings.state import SessionConfig as SessionConfig
 
 __all__ = [
+    "CSPConfig",
+    "CSRFConfig",
+    "CacheConfig",
     "HttpConfig",
     "LoggingConfig",
     "ProxyConfig",
+    "RateLimitConfig",
+    "SecurityConfig",
+    "SessionConfig",
     "Settings",
     "StaticConfig",
     "TemplateConfig",

@@ -24,6 +24,8 @@ from bastion.settings.features import (
     StaticConfig,
     TemplateConfig,
 )
+from bastion.settings.security import CSPConfig, CSRFConfig, SecurityConfig
+from bastion.settings.state import CacheConfig, RateLimitConfig, SessionConfig
 
 __all__ = ["DEBUG_ALLOWED_HOSTS", "Settings", "is_secret_name", "secret_key_problem"]
 
@@ -104,6 +106,18 @@ class Settings:
     """Templates."""
     LOGGING: LoggingConfig = field(default_factory=LoggingConfig)
     """Logging."""
+    SECURITY: SecurityConfig = field(default_factory=SecurityConfig)
+    """Security headers and the HTTPS redirect."""
+    CSP: CSPConfig = field(default_factory=CSPConfig)
+    """Content Security Policy."""
+    CSRF: CSRFConfig = field(default_factory=CSRFConfig)
+    """Cross-site request forgery protection."""
+    SESSIONS: SessionConfig = field(default_factory=SessionConfig)
+    """Sessions."""
+    CACHE: CacheConfig = field(default_factory=CacheConfig)
+    """Cache options."""
+    RATELIMIT: RateLimitConfig = field(default_factory=RateLimitConfig)
+    """Rate limiting."""
 
     def __post_init__(self) -> None:
         for name in _SEQUENCE_FIELDS:

@@ -7,6 +7,7 @@ ignored is a security bug.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import difflib
 import importlib
@@ -154,6 +155,12 @@ def _cast(key: str, raw: str, hint: Any) -> Any:
             raise ImproperlyConfigured(f"{key}={raw!r} is not an integer.") from None
     if target is str:
         return raw
-    if typing.get_origin(target) is not None:  # Sequence[str] / tuple[str, ...]
+    origin = typing.get_origin(target)
+    if origin is typing.Literal:
+        if raw not in typing.get_args(target):
+            choices = ", ".join(typing.get_args(target))
+            raise ImproperlyConfigured(f"{key}={raw!r} is not one of: {choices}.")
+        return raw
+    if origin in (tuple, collections.abc.Sequence):  # Sequence[str] / tuple[str, ...]
         return tuple(item.strip() for item in raw.split(",") if item.strip())
     raise ImproperlyConfigured(f"{key} cannot be set from the environment.")
