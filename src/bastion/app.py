@@ -90,6 +90,7 @@ class Bastion:
             url=self.reverse,
             static=self.static.url,
         )
+        # Shared services, reached by middleware and views through ``request.app``.
         self.errors = ErrorRenderer(settings, error_page=error_page)
         self.security = security if security is not None else default_middleware(settings)
         layers: list[Middleware] = list(self.security)
