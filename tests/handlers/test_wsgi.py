@@ -57,8 +57,10 @@ def test_request_from_environ_decodes_utf8_path_and_script_name(app: Bastion, ws
 
 
 def test_request_from_environ_bad_script_name(app: Bastion, wsgi: Any) -> None:
+    request = request_from_environ(app, wsgi.environ("/", SCRIPT_NAME="/\xff"))
     with pytest.raises(BadRequest):
-        request_from_environ(app, wsgi.environ("/", SCRIPT_NAME="/\xff"))
+        _ = request.root_path
+    assert wsgi.call(app, wsgi.environ("/", SCRIPT_NAME="/\xff")).status_code == 400
 
 
 def test_request_from_environ_minimal_environ(app: Bastion) -> None:

@@ -85,3 +85,11 @@ def test_headers_refuse_injection_on_every_write() -> None:
         headers.add("X-A", "\n")
     with pytest.raises(BadHeaderError):
         Headers({"X-A": "b\rc"})
+
+
+def test_headers_has_any() -> None:
+    headers = Headers({"ETag": '"x"'})
+    assert headers.has_any(frozenset({"etag", "last-modified"}))
+    assert not headers.has_any(frozenset({"vary"}))
+    del headers["etag"]
+    assert not headers.has_any(frozenset({"etag"}))

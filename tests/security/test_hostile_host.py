@@ -40,6 +40,16 @@ def make_app(**overrides: Any) -> Bastion:
         "127.0.0.1",
         "example.com:abc",
         "localhost",
+        "example.com,evil.com",
+        "example.com, example.com",
+        "evil.com:80",
+        "[::ffff:127.0.0.1]",
+        "[::1]:8000",
+        "example.com..",
+        "EVIL.COM",
+        "exa%6dple.com",
+        "example.com\x00",
+        "xn--exmple-cua.com",
     ],
 )
 def test_hostile_host_is_400_before_the_view(
@@ -84,3 +94,16 @@ def test_forwarded_proto_only_from_trusted_proxy(wsgi: Any) -> None:
     assert wsgi.call(app, env).text.startswith("https://")
     env["REMOTE_ADDR"] = "203.0.113.9"
     assert wsgi.call(app, env).text.startswith("http://")
+
+
+def test_ipv6_literal_allowed_only_when_listed(wsgi: Any) -> None:
+    settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["[::1]"])
+    app = Bastion(settings, routes=[path("link", absolute)])
+    assert wsgi.call(app, wsgi.environ("/link", headers={"Host": "[::1]:8000"})).status_code == 200
+    assert wsgi.call(app, wsgi.environ("/link", headers={"Host": "[::2]"})).status_code == 400
+
+
+def test_duplicated_host_header_as_joined_by_the_server_is_refused(wsgi: Any) -> None:
+    # gunicorn and others join repeated headers with ", ": the result is never a valid host.
+    env = wsgi.environ("/link", headers={"Host": "example.com, evil.com"})
+    assert wsgi.call(make_app(), env).status_code == 400

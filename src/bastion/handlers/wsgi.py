@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bastion.http.body import BodyReader, parse_content_length
 from bastion.http.exceptions import BadRequest, HTTPException, URITooLong
+from bastion.http.lazy import lazy_property
 from bastion.http.request import Request
 from bastion.http.response import status_line
 
@@ -70,17 +71,74 @@ def _decode_path(raw: str) -> str:
         raise BadRequest("The request path is not valid UTF-8.") from None
 
 
+class WSGIRequest(Request):
+    """A :class:`Request` whose less-used parts are read from the environ on first use.
+
+    Only what every request needs (method, path, headers view, body reader) is set up front;
+    the scheme, server, peer address, mount point and query string wait until asked for.
+    """
+
+    def __init__(self, app: Bastion, environ: WSGIEnviron, path: str, body: BodyReader | None):
+        # Request.__init__ is not called: it would eagerly copy what is read lazily here.
+        self.settings = app.settings
+        self.app = app
+        self.environ = environ
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        self.path = path
+        self.headers = EnvironHeaders(environ)
+        self._body = body
+        self.match = None
+        self.routing_error = None
+        self.route_name = None
+        self.path_params = {}
+        self.state = {}
+
+    @lazy_property
+    def query_string(self) -> bytes:
+        """The raw query string (bytes, still percent-encoded)."""
+        query: str = self.environ.get("QUERY_STRING", "")
+        return query.encode("latin-1") if query else b""
+
+    @lazy_property
+    def scheme(self) -> str:
+        """``http`` or ``https``, as the server saw the connection."""
+        scheme: str = self.environ.get("wsgi.url_scheme", "http")
+        return scheme
+
+    @lazy_property
+    def server(self) -> tuple[str, int]:
+        """The server's name and port from the environ."""
+        port = self.environ.get("SERVER_PORT") or "80"
+        return self.environ.get("SERVER_NAME", "localhost"), int(port) if port.isdigit() else 80
+
+    @lazy_property
+    def client_addr(self) -> str | None:
+        """The peer's address (``REMOTE_ADDR``)."""
+        addr: str | None = self.environ.get("REMOTE_ADDR")
+        return addr
+
+    @lazy_property
+    def root_path(self) -> str:
+        """Where the application is mounted (``SCRIPT_NAME``), decoded.
+
+        Raises:
+            BadRequest: the mount point is not valid UTF-8.
+        """
+        root: str = self.environ.get("SCRIPT_NAME", "")
+        return _decode_path(root) if root and not root.isascii() else root
+
+
 def request_from_environ(app: Bastion, environ: WSGIEnviron) -> Request:
-    """Build the sans-IO request from a WSGI environ.
+    """Build the request from a WSGI environ, refusing what cannot be a valid request.
 
     Raises:
+        URITooLong: the path or query string is over ``HTTP.max_url_length``.
         BadRequest: the path is not UTF-8 or the Content-Length is malformed.
     """
-    settings = app.settings
+    http = app.settings.HTTP
     path = environ.get("PATH_INFO") or "/"
-    query = environ.get("QUERY_STRING", "")
-    limit = settings.HTTP.max_url_length
-    if len(path) > limit or len(query) > limit:
+    limit = http.max_url_length
+    if len(path) > limit or len(environ.get("QUERY_STRING", "")) > limit:
         raise URITooLong(f"The path or query string is over {limit} characters.")
     if not path.isascii():
         path = _decode_path(path)
@@ -90,32 +148,13 @@ def request_from_environ(app: Bastion, environ: WSGIEnviron) -> Request:
         body = BodyReader(
             environ["wsgi.input"].read,
             content_length=parse_content_length(length_header),
-            max_size=settings.HTTP.max_body_size,
+            max_size=http.max_body_size,
         )
-    elif environ.get("wsgi.input_terminated") and not length_header:
+    elif not length_header and environ.get("wsgi.input_terminated"):
         body = BodyReader(
-            environ["wsgi.input"].read, content_length=None, max_size=settings.HTTP.max_body_size
+            environ["wsgi.input"].read, content_length=None, max_size=http.max_body_size
         )
-    server_port = environ.get("SERVER_PORT") or "80"
-    root_path = environ.get("SCRIPT_NAME", "")
-    if root_path and not root_path.isascii():
-        root_path = _decode_path(root_path)
-    return Request(
-        settings=settings,
-        method=environ.get("REQUEST_METHOD", "GET").upper(),
-        path=path,
-        headers=EnvironHeaders(environ),
-        query_string=query.encode("latin-1") if query else b"",
-        body=body,
-        scheme=environ.get("wsgi.url_scheme", "http"),
-        server=(
-            environ.get("SERVER_NAME", "localhost"),
-            int(server_port) if server_port.isdigit() else 80,
-        ),
-        client_addr=environ.get("REMOTE_ADDR"),
-        root_path=root_path,
-        app=app,
-    )
+    return WSGIRequest(app, environ, path, body)
 
 
 def handle_wsgi(

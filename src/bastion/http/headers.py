@@ -84,10 +84,11 @@ class Headers:
     here: use :meth:`bastion.Response.set_cookie`, which checks cookie attributes too.
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_names")
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         self._items: list[tuple[str, str]] = []
+        self._names: set[str] = set()  # lower-case names present: a miss costs one set lookup
         if items:
             pairs = items.items() if isinstance(items, Mapping) else items
             for name, value in pairs:
@@ -98,10 +99,13 @@ class Headers:
         """Build with one header that the framework itself made (skips re-checking)."""
         headers = cls.__new__(cls)
         headers._items = [(name, value)]
+        headers._names = {name.lower()}
         return headers
 
     def __getitem__(self, name: str) -> str:
         key = name.lower()
+        if key not in self._names:
+            raise KeyError(name)
         for item_name, value in self._items:
             if item_name.lower() == key:
                 return value
@@ -110,6 +114,8 @@ class Headers:
     def get(self, name: str, default: str | None = None) -> str | None:
         """Return the first value of ``name``, or ``default``."""
         key = name.lower()
+        if key not in self._names:
+            return default
         for item_name, value in self._items:
             if item_name.lower() == key:
                 return value
@@ -123,7 +129,10 @@ class Headers:
     def __setitem__(self, name: str, value: str) -> None:
         check_header(name, value)
         key = name.lower()
-        self._items = [item for item in self._items if item[0].lower() != key]
+        if key in self._names:
+            self._items = [item for item in self._items if item[0].lower() != key]
+        else:
+            self._names.add(key)
         self._items.append((name, value))
 
     def setdefault(self, name: str, value: str) -> str:
@@ -138,13 +147,14 @@ class Headers:
         """Append a header, keeping any others of the same name."""
         check_header(name, value)
         self._items.append((name, value))
+        self._names.add(name.lower())
 
     def __delitem__(self, name: str) -> None:
         key = name.lower()
-        kept = [item for item in self._items if item[0].lower() != key]
-        if len(kept) == len(self._items):
+        if key not in self._names:
             raise KeyError(name)
-        self._items = kept
+        self._items = [item for item in self._items if item[0].lower() != key]
+        self._names.discard(key)
 
     def pop(self, name: str, default: str | None = None) -> str | None:
         """Remove every ``name`` header and return the first value, or ``default``."""
@@ -155,10 +165,11 @@ class Headers:
         return value
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
-            return False
-        key = name.lower()
-        return any(item_name.lower() == key for item_name, _ in self._items)
+        return isinstance(name, str) and name.lower() in self._names
+
+    def has_any(self, lower_names: frozenset[str]) -> bool:
+        """Whether any of ``lower_names`` (lower-case) is present: one set operation."""
+        return not lower_names.isdisjoint(self._names)
 
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self._items)

@@ -11,7 +11,7 @@ import io
 import ipaddress
 import json
 from collections.abc import Callable, Mapping
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
@@ -22,6 +22,7 @@ from bastion.http.datastructures import MultiDict
 from bastion.http.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from bastion.http.forms import parse_urlencoded
 from bastion.http.hosts import host_is_allowed, split_host
+from bastion.http.lazy import lazy_property
 from bastion.http.multipart import parse_multipart
 from bastion.http.uploads import UploadedFile
 from bastion.viewoptions import OPTIONS_ATTRIBUTE
@@ -98,7 +99,7 @@ class Request:
 
     # -- request line -------------------------------------------------------------------
 
-    @cached_property
+    @lazy_property
     def query(self) -> MultiDict[str, str]:
         """The query string's parameters (``request.query.get("page")``)."""
         if not self.query_string:
@@ -115,25 +116,25 @@ class Request:
 
     # -- headers ---------------------------------------------------------------------------
 
-    @cached_property
+    @lazy_property
     def cookies(self) -> dict[str, str]:
         """Cookies the client sent (malformed pairs are skipped, never an error)."""
         header = self.headers.get("cookie")
         return parse_cookie_header(header) if header else {}
 
-    @cached_property
+    @lazy_property
     def content_type(self) -> tuple[str, dict[str, str]]:
         """The body's media type (lower-cased) and its parameters; ``("", {})`` when absent."""
         return parse_content_type(self.headers.get("content-type", ""))
 
-    @cached_property
+    @lazy_property
     def content_length(self) -> int | None:
         """The declared body length, or None. A malformed value is a 400."""
         return parse_content_length(self.headers.get("content-length"))
 
     # -- peer and proxies ----------------------------------------------------------------
 
-    @cached_property
+    @lazy_property
     def _from_trusted_proxy(self) -> bool:
         proxy = self.settings.PROXY
         if not proxy.enabled or not self.client_addr:
@@ -153,7 +154,7 @@ class Request:
         hops = self.settings.PROXY.trusted_hops
         return values[-hops] if len(values) >= hops else None
 
-    @cached_property
+    @lazy_property
     def client_ip(self) -> str | None:
         """The client's address: the peer, or what trusted proxies say the client was."""
         if self._from_trusted_proxy and self.settings.PROXY.trust_forwarded_for:
@@ -165,7 +166,7 @@ class Request:
                     pass
         return self.client_addr
 
-    @cached_property
+    @lazy_property
     def is_secure(self) -> bool:
         """Whether the client connected over HTTPS (through a trusted proxy, if configured)."""
         if self._from_trusted_proxy and self.settings.PROXY.trust_forwarded_proto:
@@ -174,7 +175,7 @@ class Request:
                 return proto.lower() == "https"
         return self.scheme == "https"
 
-    @cached_property
+    @lazy_property
     def host(self) -> str:
         """The validated ``host[:port]`` the client asked for.
 
@@ -210,7 +211,7 @@ class Request:
 
     # -- body -----------------------------------------------------------------------------
 
-    @cached_property
+    @lazy_property
     def _reader(self) -> BodyReader:
         if self._body is not None:
             return self._body
@@ -221,7 +222,7 @@ class Request:
         """The body as a size-limited stream, for views that process it in chunks."""
         return self._reader
 
-    @cached_property
+    @lazy_property
     def body(self) -> bytes:
         """The whole body (up to ``HTTP.max_body_size``; 413 beyond it)."""
         return self._reader.read_all()
@@ -244,7 +245,7 @@ class Request:
         except (ValueError, RecursionError) as exc:
             raise BadRequest(f"The JSON body is malformed: {_json_error(exc)}") from None
 
-    @cached_property
+    @lazy_property
     def _form_and_files(self) -> tuple[MultiDict[str, str], MultiDict[str, UploadedFile]]:
         media_type = self.content_type[0]
         http = self.settings.HTTP

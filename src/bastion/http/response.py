@@ -64,7 +64,7 @@ class Response:
         self.status_code = status
         self.body = content.encode(self.charset) if isinstance(content, str) else content
         if content_type is None:
-            self.headers = Headers._trusted("Content-Type", self.default_content_type())
+            self.headers = Headers._trusted("Content-Type", self._content_type)
             if headers:
                 for name, value in headers.items() if isinstance(headers, Mapping) else headers:
                     self.headers[name] = value
@@ -73,6 +73,12 @@ class Response:
             self.headers["Content-Type"] = content_type
         self.cookies: dict[str, str] = {}
         self._close_callbacks: list[Callable[[], object]] = []
+
+    _content_type: ClassVar[str] = "text/html; charset=utf-8"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._content_type = cls.default_content_type()  # computed once per class
 
     @classmethod
     def default_content_type(cls) -> str:
