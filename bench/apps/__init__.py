@@ -1,0 +1,19 @@
+"""The four WSGI apps under test, each named by the ``module:attribute`` gunicorn also uses.
+
+Import strings rather than objects so that nothing is imported until an app is measured:
+each app is measured in its own process, so one framework's heap never slows another's
+garbage collections.
+"""
+
+from __future__ import annotations
+
+__all__ = ["APPS", "ENDPOINTS"]
+
+APPS: dict[str, str] = {
+    "bare": "bench.apps.bare:app",
+    "flask": "bench.apps.flask_app:app",
+    "django": "bench.apps.django_app.wsgi:application",
+    "bastion": "bench.apps.bastion_app:app",
+}
+
+ENDPOINTS: tuple[str, ...] = ("plaintext", "json", "template")

@@ -1,0 +1,13 @@
+"""URL configuration: the three benchmark endpoints, no trailing slash (as TechEmpower asks)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from bench.apps.django_app import views
+
+urlpatterns = [
+    path("plaintext", views.plaintext),
+    path("json", views.json_view),
+    path("template", views.template),
+]
