@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bastion.apps import App
+from bastion.cache import Cache, cache_from_url
 from bastion.exceptions import ImproperlyConfigured
 from bastion.handlers.base import Dispatcher, build_chain, check_redirect, resolve
 from bastion.handlers.errors import ErrorPage, ErrorRenderer
@@ -18,6 +19,7 @@ from bastion.handlers.wsgi import handle_wsgi
 from bastion.http.conditional import finalize_response
 from bastion.http.response import RedirectResponse
 from bastion.middleware import MiddlewareStack, default_middleware
+from bastion.ratelimit import RateLimiter
 from bastion.routing import Converter, Router, include, path
 from bastion.staticfiles import StaticFiles, StaticFilesMiddleware
 from bastion.templating.engine import TemplateEngine
@@ -91,6 +93,8 @@ class Bastion:
             static=self.static.url,
         )
         # Shared services, reached by middleware and views through ``request.app``.
+        self.cache: Cache = cache_from_url(settings.CACHE_URL, settings.CACHE)
+        self.ratelimiter: RateLimiter = RateLimiter(settings)
         self.errors = ErrorRenderer(settings, error_page=error_page)
         self.security = security if security is not None else default_middleware(settings)
         layers: list[Middleware] = list(self.security)
