@@ -14,9 +14,16 @@ def test_client_defaults_to_https_testserver(client: Client) -> None:
     seen = client.get("/").json()
     assert seen["scheme"] == "https"
     assert seen["server"] == ["testserver", "443"]
-    assert seen["headers"] == {"HTTP_HOST": "testserver"}
+    assert seen["headers"] == {"HTTP_HOST": "testserver", "HTTP_SEC_FETCH_SITE": "same-origin"}
     assert seen["remote_addr"] == "127.0.0.1"
     assert repr(client) == "<Client https://testserver>"
+
+
+def test_client_fetch_metadata_can_be_off_or_forged(echo_app: WSGIApp) -> None:
+    old_browser = Client(echo_app, fetch_metadata=False)
+    assert "HTTP_SEC_FETCH_SITE" not in old_browser.get("/").json()["headers"]
+    forged = Client(echo_app).get("/", headers={"Sec-Fetch-Site": "cross-site"}).json()
+    assert forged["headers"]["HTTP_SEC_FETCH_SITE"] == "cross-site"
 
 
 def test_client_base_url_with_port_and_mount(echo_app: WSGIApp) -> None:
@@ -180,6 +187,7 @@ def test_client_headers_client_wide_and_per_request(echo_app: WSGIApp) -> None:
     seen = client.get("/", headers={"accept": "application/json", "X-Request": "2"}).json()
     assert seen["headers"] == {
         "HTTP_HOST": "testserver",
+        "HTTP_SEC_FETCH_SITE": "same-origin",
         "HTTP_ACCEPT": "application/json",
         "HTTP_X_CLIENT": "1",
         "HTTP_X_REQUEST": "2",

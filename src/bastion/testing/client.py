@@ -103,6 +103,11 @@ class Client:
             traceback), so a failing test shows the traceback instead of a bare 500. Pass
             ``False`` to test the error page itself.
         headers: headers sent with every request (a request's own ``headers`` win).
+        fetch_metadata: send ``Sec-Fetch-Site: same-origin`` on every request, as a browser
+            does on its own site, so the CSRF layer sees a same-origin form post. Pass
+            ``False`` to act like an old browser or a non-browser client (then unsafe
+            requests need the CSRF token), or override the header per request to forge a
+            cross-site one.
 
     Raises:
         ValueError: ``base_url`` is not an ``http(s)://host[:port][/path]`` URL.
@@ -115,6 +120,7 @@ class Client:
         base_url: str = "https://testserver",
         raise_server_exceptions: bool = True,
         headers: Mapping[str, str] | None = None,
+        fetch_metadata: bool = True,
     ) -> None:
         parts = urlsplit(base_url)
         if (
@@ -132,6 +138,7 @@ class Client:
         self.base_url = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
         self.raise_server_exceptions = raise_server_exceptions
         self.headers: dict[str, str] = dict(headers or {})
+        self.fetch_metadata = fetch_metadata
         self.cookie_jar = CookieJar()
         self._host = parts.hostname.lower()
         self._root = quote(parts.path.rstrip("/"), safe=_PATH_SAFE)
@@ -385,6 +392,8 @@ class Client:
             headers[name.lower()] = (name, value)
 
         put("Host", urlsplit(call.url).netloc)
+        if self.fetch_metadata:
+            put("Sec-Fetch-Site", "same-origin")
         if call.content_type is not None:
             put("Content-Type", call.content_type)
         if call.body is not None:
