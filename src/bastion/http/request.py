@@ -29,6 +29,7 @@ from bastion.viewoptions import OPTIONS_ATTRIBUTE
 
 if TYPE_CHECKING:
     from bastion.routing import Match
+    from bastion.sessions import Session
     from bastion.settings import Settings
 
 __all__ = ["Request"]
@@ -47,6 +48,8 @@ class Request:
     """Set by the CSRF middleware: returns a masked token for a form (``csrf_input()``)."""
     csp_nonce_factory: Callable[[], str] | None = None
     """Set by the CSP middleware: returns this response's nonce (``csp_nonce()``)."""
+    session: Session
+    """The session, set (lazily loaded) by the session middleware."""
 
     def __init__(
         self,

@@ -1,1 +1,1 @@
-"""Security primitives shared across the framework (safe URLs; signing arrives later)."""
+"""Security primitives shared across the framework: signing, CSRF tokens, safe redirect URLs."""

@@ -13,6 +13,7 @@ working when those layers are switched on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import pass_context
@@ -22,10 +23,13 @@ from markupsafe import Markup
 __all__ = ["CSRF_FIELD_NAME", "template_globals"]
 
 CSRF_FIELD_NAME = "csrf_token"
-"""Name of the hidden form field ``csrf_input()`` renders; the CSRF middleware reads it."""
+"""Default name of the hidden form field ``csrf_input()`` renders (``CSRF.field_name``)."""
 
-# A literal, so the markup is plainly constant; Markup.format() escapes the token.
-_CSRF_INPUT = Markup('<input type="hidden" name="csrf_token" value="{}">')
+# Literals, so the markup is plainly constant; adding a str to Markup escapes it (and costs
+# half of Markup.format(), which goes through string.Formatter).
+_CSRF_INPUT_NAME = Markup('<input type="hidden" name="')
+_CSRF_INPUT_VALUE = Markup('" value="')
+_CSRF_INPUT_END = Markup('">')
 _EMPTY = Markup("")
 
 
@@ -36,6 +40,18 @@ def _request(context: Context) -> Any:
 def _csrf_token(context: Context) -> str:
     factory: Callable[[], str] | None = getattr(_request(context), "csrf_token_factory", None)
     return factory() if factory is not None else ""
+
+
+def _csrf_input_start(context: Context) -> Markup:
+    """The ``<input`` up to its value, named by ``CSRF.field_name`` (what the middleware reads)."""
+    settings = getattr(_request(context), "settings", None)
+    name: str | None = getattr(getattr(settings, "CSRF", None), "field_name", None)
+    return _csrf_input_start_for(name or CSRF_FIELD_NAME)
+
+
+@lru_cache(maxsize=16)
+def _csrf_input_start_for(field_name: str) -> Markup:
+    return _CSRF_INPUT_NAME + field_name + _CSRF_INPUT_VALUE
 
 
 def template_globals(*, url: Callable[..., str], static: Callable[[str], str]) -> dict[str, Any]:
@@ -59,7 +75,7 @@ def template_globals(*, url: Callable[..., str], static: Callable[[str], str]) -
     def csrf_input(context: Context) -> Markup:
         """A hidden ``<input>`` carrying this request's masked CSRF token (or nothing)."""
         token = _csrf_token(context)
-        return _CSRF_INPUT.format(token) if token else _EMPTY
+        return _csrf_input_start(context) + token + _CSRF_INPUT_END if token else _EMPTY
 
     @pass_context
     def csrf_token(context: Context) -> str:
