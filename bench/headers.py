@@ -6,7 +6,7 @@ One set, used in-process and over the wire, so both measures parse the same head
 
 from __future__ import annotations
 
-__all__ = ["BROWSER_HEADERS", "HOST"]
+__all__ = ["BROWSER_HEADERS", "HOST", "PROXY_HEADERS"]
 
 HOST = "localhost"
 
@@ -23,3 +23,7 @@ BROWSER_HEADERS: tuple[tuple[str, str], ...] = (
     ("Sec-Fetch-Site", "none"),
     ("Sec-Fetch-User", "?1"),
 )
+
+PROXY_HEADERS: tuple[tuple[str, str], ...] = (("X-Forwarded-Proto", "https"),)
+"""What nginx adds when it terminates TLS in front of gunicorn (the deployment DESIGN.md
+describes): over the wire the apps see HTTPS traffic, as they do in-process."""

@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from typing import IO, Any
 
 from bench.apps import ENDPOINTS
-from bench.headers import BROWSER_HEADERS
+from bench.headers import BROWSER_HEADERS, PROXY_HEADERS
 from bench.paths import BENCH, REPO, child_env
 from bench.verify import BenchError, check_response
 
@@ -54,7 +54,7 @@ def _free_port() -> int:
 def _get(port: int, endpoint: str) -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection(_LOOPBACK, port, timeout=10)
     try:
-        conn.request("GET", "/" + endpoint, headers=dict(BROWSER_HEADERS))
+        conn.request("GET", "/" + endpoint, headers=dict(BROWSER_HEADERS + PROXY_HEADERS))
         response = conn.getresponse()
         headers = {k.lower(): v for k, v in response.getheaders()}
         return response.status, headers, response.read()
@@ -118,7 +118,7 @@ def gunicorn(spec: str) -> Iterator[int]:
 
 def _run_wrk(wrk: str, port: int, endpoint: str, duration: int) -> float:
     command = [wrk, "-t2", f"-c{_CONNECTIONS}", f"-d{duration}s", "--timeout", "5s"]
-    for name, value in BROWSER_HEADERS:
+    for name, value in BROWSER_HEADERS + PROXY_HEADERS:
         command += ["-H", f"{name}: {value}"]
     command.append(f"http://{_LOOPBACK}:{port}/{endpoint}")
     out = subprocess.run(

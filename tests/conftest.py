@@ -45,11 +45,13 @@ def environ(
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
+        "SERVER_PORT": "443",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": "testserver",
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": "https",
+        # What a browser sends when the site's own page submits: the CSRF layer's first check.
+        "HTTP_SEC_FETCH_SITE": "same-origin",
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": io.StringIO(),
     }

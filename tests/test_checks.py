@@ -35,6 +35,8 @@ def fake_app(
         if security is not None
         else MiddlewareStack([HostValidationMiddleware()]),
         static=SimpleNamespace(use_manifest=use_manifest, root=tmp_path / "staticfiles"),
+        router=SimpleNamespace(routes=lambda: iter(())),
+        ratelimiter=SimpleNamespace(storage_url="memory://"),
     )
 
 

@@ -18,7 +18,7 @@ from bastion import (
     render,
 )
 from bastion.routing import path
-from bastion.settings import TemplateConfig
+from bastion.settings import ProxyConfig, TemplateConfig
 from bench.fortunes import for_request
 
 __all__ = ["app"]
@@ -47,6 +47,8 @@ settings = Settings(
     SECRET_KEY="bench-only-4e8a1c7f0b3d6a9e2c5f8b1d4a7e0c3f6b9d2a5e8c1f4b7d0a3e6c9f2b5d8a1",
     ALLOWED_HOSTS=["localhost", "127.0.0.1"],
     TEMPLATES=TemplateConfig(dirs=(str(HERE / "templates"),)),
+    # nginx in front terminates TLS and says so in X-Forwarded-Proto, as deployed.
+    PROXY=ProxyConfig(trusted_hops=1),
 )
 
 app = Bastion(

@@ -5,6 +5,7 @@ These follow docs/quickstart.md step by step, so the documented commands are the
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -50,9 +51,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def fetch(url: str, data: Mapping[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
+def fetch(
+    url: str, data: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
+) -> tuple[int, str, dict[str, str]]:
+    """GET (or POST ``data``) as a browser on the site's own page does (Fetch Metadata)."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body)
+    request = urllib.request.Request(
+        url, data=body, headers={"Sec-Fetch-Site": "same-origin", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode(), dict(response.headers)
@@ -66,10 +72,12 @@ def wait_for(url: str, process: subprocess.Popen[str], timeout: float = 20) -> N
         if process.poll() is not None:
             out, err = process.communicate()
             raise AssertionError(f"server exited ({process.returncode}):\n{out}\n{err}")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-        except urllib.error.HTTPError:
-            return
+        parts = urllib.parse.urlsplit(url)
+        try:  # any HTTP answer will do (a production server redirects plain HTTP)
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1)
+            connection.request("GET", parts.path or "/")
+            connection.getresponse().read()
+            connection.close()
         except OSError:
             time.sleep(0.1)
         else:
@@ -128,6 +136,7 @@ def call(method, body=b""):
         "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
         "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body)),
+        "HTTP_SEC_FETCH_SITE": "same-origin",
     }}
     chunks = application(environ, lambda status, headers, exc=None: captured.update(s=status))
     return captured["s"], b"".join(chunks).decode()
@@ -305,6 +314,7 @@ def test_gunicorn_serves_generated_project_in_production_mode(
         BASTION_SECRET_KEY=key,
         BASTION_ALLOWED_HOSTS="127.0.0.1",
         BASTION_SITE_URL="https://example.com",
+        BASTION_PROXY__TRUSTED_HOPS="1",  # nginx terminates TLS in front
     )
     for args in (["collectstatic", "--noinput"], ["check", "--deploy"]):
         done = subprocess.run(
@@ -321,14 +331,126 @@ def test_gunicorn_serves_generated_project_in_production_mode(
     )
     url = f"http://127.0.0.1:{port}/"
     wait_for(url, process)
-    status, page, _ = fetch(url)
+    tls = {"X-Forwarded-Proto": "https"}
+    status, page, _ = fetch(url, headers=tls)
     assert status == 200
     css = re.search(r'href="(/static/site\.[0-9a-f]+\.css)"', page)
     assert css is not None, page  # production URLs carry the content hash
-    status, page, _ = fetch(url, {"name": "Ada"})
+    status, page, _ = fetch(url, {"name": "Ada"}, headers=tls)
     assert status == 200
     assert "Hello, Ada!" in page
     assert key not in page
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=15)
     assert key not in err
+
+
+def _raw(
+    port: int, method: str, path: str, headers: Mapping[str, str], body: bytes = b""
+) -> tuple[int, dict[str, list[str]], str]:
+    """One request with exact headers (urllib would add its own and follow redirects)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        if body:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body or None)
+        response = connection.getresponse()
+        received: dict[str, list[str]] = {}
+        for name, value in response.getheaders():
+            received.setdefault(name.lower(), []).append(value)
+        return response.status, received, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_generated_project_behind_proxy_has_every_protection(
+    mysite: Path, server: list[subprocess.Popen[str]]
+) -> None:
+    """Issue 3's end-to-end proof: gunicorn, DEBUG off, behind a TLS-terminating proxy."""
+    key = subprocess.run(
+        [str(BIN / "bastion"), "secretkey"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    env = clean_env(
+        BASTION_DEBUG="false",
+        BASTION_SECRET_KEY=key,
+        BASTION_ALLOWED_HOSTS="example.com",
+        BASTION_SITE_URL="https://example.com",
+        BASTION_PROXY__TRUSTED_HOPS="1",
+    )
+    done = subprocess.run(
+        [str(BIN / "bastion"), "collectstatic", "--noinput"],
+        cwd=mysite,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    port = free_port()
+    process = start(
+        [str(BIN / "gunicorn"), "mysite.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "2"],
+        mysite,
+        env,
+        server,
+    )
+    wait_for(f"http://127.0.0.1:{port}/", process)
+    proxied = {
+        "Host": "example.com",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.5",
+    }
+
+    # Plain HTTP is sent to HTTPS; a forged Host is refused before anything else.
+    status, headers, _ = _raw(port, "GET", "/", {"Host": "example.com"})
+    assert (status, headers["location"]) == (308, ["https://example.com/"])
+    status, _, body = _raw(port, "GET", "/", {**proxied, "Host": "evil.com"})
+    assert status == 400
+    assert "evil.com" not in body
+
+    # The page carries every header, and a form with a masked token.
+    status, headers, page = _raw(port, "GET", "/", proxied)
+    assert status == 200
+    assert headers["strict-transport-security"] == ["max-age=31536000; includeSubDomains"]
+    assert headers["x-frame-options"] == ["DENY"]
+    assert headers["x-content-type-options"] == ["nosniff"]
+    assert headers["referrer-policy"] == ["same-origin"]
+    assert headers["cross-origin-opener-policy"] == ["same-origin"]
+    assert "camera=()" in headers["permissions-policy"][0]
+    csp = headers["content-security-policy"][0]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "object-src 'none'" in csp
+    cookie = next(c for c in headers["set-cookie"] if c.startswith("__Host-csrftoken="))
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None, page
+    jar = cookie.split(";", 1)[0]
+    form = urllib.parse.urlencode({"name": "Ada", "csrf_token": token.group(1)}).encode()
+    posted = {**proxied, "Cookie": jar, "Content-Type": "application/x-www-form-urlencoded"}
+
+    # Cross-site posts are refused, with or without Fetch Metadata.
+    for forged in (
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.com"},
+        {"Origin": "https://evil.com"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "https://sub.example.com"},
+    ):
+        status, headers, _ = _raw(port, "POST", "/", {**posted, **forged}, form)
+        assert status == 403, forged
+        assert headers["x-frame-options"] == ["DENY"]
+
+    # The same form submitted from the site's own page succeeds (a modern browser, then an
+    # old one that sends neither header and relies on the token).
+    for own in ({"Sec-Fetch-Site": "same-origin", "Origin": "https://example.com"}, {}):
+        status, _, page = _raw(port, "POST", "/", {**posted, **own}, form)
+        assert status == 200, own
+        assert "Hello, Ada!" in page
+    status, _, _ = _raw(
+        port, "POST", "/", {**proxied, "Content-Type": "application/x-www-form-urlencoded"}, form
+    )
+    assert status == 403  # the token without its cookie proves nothing
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=15)

@@ -1,7 +1,10 @@
 """The CSRF middleware's mechanics: the cookie, token sources, exemptions, rotation, sessions.
 
 The attacks themselves are in ``tests/security/test_csrf.py``; this file checks how the layer
-behaves for the site's own pages and how it is configured.
+behaves for the site's own pages and how it is configured. The layer is part of the default
+stack, so the apps here are plain ``Bastion(settings, routes=...)``. The test client sends
+``Sec-Fetch-Site: same-origin`` like a modern browser, which passes before any token is read:
+tests of the token itself use ``Client(app, fetch_metadata=False)`` (an old browser).
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ from typing import Any
 
 import pytest
 
-import bastion.app
 from bastion import Bastion, PlainTextResponse, render
 from bastion.exceptions import ImproperlyConfigured
 from bastion.http.request import Request
 from bastion.http.response import JSONResponse, RedirectResponse, Response
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack, default_middleware
+from bastion.middleware import HTTPSRedirectMiddleware, SessionMiddleware, default_middleware
 from bastion.middleware.csrf import GENERIC_DETAIL, SAFE_METHODS, CSRFMiddleware
-from bastion.middleware.sessions import SessionMiddleware
 from bastion.routing import path
 from bastion.security.csrf import (
     SESSION_KEY,
@@ -106,7 +107,8 @@ def make_app(tmp_path: Path) -> MakeApp:
     def make(
         *,
         debug: bool = True,
-        sessions: bool = False,
+        sessions: bool = True,
+        https_redirect: bool = True,
         error_page: Any = None,
         **csrf: Any,
     ) -> Bastion:
@@ -118,10 +120,15 @@ def make_app(tmp_path: Path) -> MakeApp:
             TEMPLATES=TemplateConfig(dirs=("templates",)),
             CSRF=CSRFConfig(**csrf),
         )
-        layers: list[Any] = [HostValidationMiddleware()]
-        if sessions:
-            layers.append(SessionMiddleware(settings))
-        layers.append(CSRFMiddleware(settings))
+        security = default_middleware(settings)
+        if not sessions:
+            security = security.without(
+                SessionMiddleware, reason="tests CSRF.use_session without a session layer"
+            )
+        if not https_redirect:
+            security = security.without(
+                HTTPSRedirectMiddleware, reason="tests the CSRF cookie's flags over plain HTTP"
+            )
         routes = [
             path("form/", form),
             path("plain/", lambda request: PlainTextResponse("plain")),
@@ -133,9 +140,7 @@ def make_app(tmp_path: Path) -> MakeApp:
             path("api/", ApiView.as_view()),
             path("vary/<name>/", lambda request, name: vary(name.replace("_", "-"))(request)),
         ]
-        return Bastion(
-            settings, routes=routes, security=MiddlewareStack(layers), error_page=error_page
-        )
+        return Bastion(settings, routes=routes, security=security, error_page=error_page)
 
     return make
 
@@ -169,9 +174,8 @@ def test_factory_is_installed_on_every_request() -> None:
         return call_next(request)
 
     settings = Settings(DEBUG=True, SECRET_KEY=KEY)
-    security = MiddlewareStack([CSRFMiddleware(settings)])
     plain = path("", lambda request: PlainTextResponse(""))
-    app = Bastion(settings, routes=[plain], security=security, middleware=[spy])
+    app = Bastion(settings, routes=[plain], middleware=[spy])
     Client(app).get("/")
     assert len(seen) == 1
     assert isinstance(seen[0], CSRFSecret)
@@ -194,7 +198,10 @@ def test_cookie_over_https_is_host_prefixed_and_locked_down(app: Bastion) -> Non
 
 @pytest.mark.parametrize(("debug", "secure"), [(True, False), (False, True)])
 def test_cookie_over_http(make_app: MakeApp, debug: bool, secure: bool) -> None:
-    client = Client(make_app(debug=debug), base_url="http://testserver")
+    # Without DEBUG plain HTTP would be redirected to HTTPS; the point here is the cookie's
+    # flags if a plain-HTTP request does reach the layer (a missing or exempt redirect).
+    app = make_app(debug=debug, https_redirect=False)
+    client = Client(app, base_url="http://testserver")
     cookie = client.get("/form/").cookies["csrftoken"]
     assert cookie.secure is secure
     assert cookie.httponly is True
@@ -220,8 +227,7 @@ def test_cookie_is_sent_only_when_missing_or_invalid(app: Bastion) -> None:
 
 
 def test_new_secret_made_during_a_post_is_sent(app: Bastion) -> None:
-    client = Client(app)
-    response = client.post("/login/", headers={"Sec-Fetch-Site": "same-origin"})
+    response = Client(app).post("/login/")
     assert response.status_code == 200
     assert "__Host-csrftoken" in response.cookies
 
@@ -243,14 +249,14 @@ def test_vary_cookie_is_added_once(app: Bastion, given: str, sent: list[str]) ->
 
 
 def test_token_in_header_for_fetch_clients(app: Bastion) -> None:
-    client = Client(app)
+    client = Client(app, fetch_metadata=False)
     token = token_of(client.get("/form/"))
     response = client.post("/form/", json={"title": "hi"}, headers={"X-CSRF-Token": token})
     assert response.text == "accepted"
 
 
 def test_header_wins_over_the_form_field(app: Bastion) -> None:
-    client = Client(app)
+    client = Client(app, fetch_metadata=False)
     token = token_of(client.get("/form/"))
     bad = mask_secret(new_secret())
     response = client.post("/form/", data={"csrf_token": token}, headers={"X-CSRF-Token": bad})
@@ -258,7 +264,7 @@ def test_header_wins_over_the_form_field(app: Bastion) -> None:
 
 
 def test_token_in_multipart_form(app: Bastion) -> None:
-    client = Client(app)
+    client = Client(app, fetch_metadata=False)
     token = token_of(client.get("/form/"))
     response = client.post(
         "/form/", data={"csrf_token": token}, files={"upload": ("a.txt", b"hello")}
@@ -268,7 +274,7 @@ def test_token_in_multipart_form(app: Bastion) -> None:
 
 @pytest.mark.parametrize("where", ["json", "query"])
 def test_token_elsewhere_is_not_read(app: Bastion, where: str) -> None:
-    client = Client(app)
+    client = Client(app, fetch_metadata=False)
     token = token_of(client.get("/form/"))
     if where == "json":
         response = client.post("/form/", json={"csrf_token": token})
@@ -280,7 +286,7 @@ def test_token_elsewhere_is_not_read(app: Bastion, where: str) -> None:
 
 def test_field_and_header_names_come_from_settings(make_app: MakeApp) -> None:
     app = make_app(field_name="_xsrf", header_name="X-XSRF")
-    client = Client(app)
+    client = Client(app, fetch_metadata=False)
     page = client.get("/form/")
     assert 'name="_xsrf"' in page.text
     token = token_of(page)
@@ -291,7 +297,8 @@ def test_field_and_header_names_come_from_settings(make_app: MakeApp) -> None:
 
 
 def test_malformed_form_body_is_a_400(app: Bastion) -> None:
-    client = Client(app, raise_server_exceptions=False)
+    # The form is only parsed to look for a token, so the browser sends no Fetch Metadata.
+    client = Client(app, raise_server_exceptions=False, fetch_metadata=False)
     client.get("/form/")
     response = client.post(
         "/form/", body=b"garbage", content_type="multipart/form-data; boundary=xyz"
@@ -339,7 +346,7 @@ def test_unmatched_route_is_still_checked(app: Bastion) -> None:
 
 
 def test_rotation_at_login_invalidates_earlier_tokens(app: Bastion) -> None:
-    client = Client(app)
+    client = Client(app, fetch_metadata=False)
     before = token_of(client.get("/form/"))
     old_cookie = client.cookies["__Host-csrftoken"]
     after_login = client.post("/login/", data={"csrf_token": before})
@@ -351,7 +358,7 @@ def test_rotation_at_login_invalidates_earlier_tokens(app: Bastion) -> None:
 
 
 def test_rotation_without_a_form_still_sends_the_new_cookie(app: Bastion) -> None:
-    client = Client(app)
+    client = Client(app, fetch_metadata=False)
     token = token_of(client.get("/form/"))
     response = client.post("/rotate/", data={"csrf_token": token})
     assert response.status_code == 303
@@ -369,8 +376,8 @@ def test_rotate_without_the_layer_does_nothing() -> None:
 
 
 def test_secret_in_the_session(make_app: MakeApp) -> None:
-    app = make_app(sessions=True, use_session=True)
-    alice, bob = Client(app), Client(app)
+    app = make_app(use_session=True)
+    alice, bob = Client(app, fetch_metadata=False), Client(app, fetch_metadata=False)
     page = alice.get("/form/")
     assert set(page.cookies) == {"__Host-session"}  # no CSRF cookie: the session holds it
     assert page.headers.getlist("Vary") == ["Cookie"]
@@ -380,12 +387,12 @@ def test_secret_in_the_session(make_app: MakeApp) -> None:
     bob.get("/form/")
     refused = bob.post("/form/", data={"csrf_token": token})
     assert "does not match" in refused.text
-    empty = Client(app).post("/form/", data={"csrf_token": token})
+    empty = Client(app, fetch_metadata=False).post("/form/", data={"csrf_token": token})
     assert "holds no CSRF secret (the session)" in empty.text
 
 
 def test_rotation_in_the_session(make_app: MakeApp) -> None:
-    client = Client(make_app(sessions=True, use_session=True))
+    client = Client(make_app(use_session=True), fetch_metadata=False)
     before = token_of(client.get("/form/"))
     old = client.get("/session/").json()[SESSION_KEY]
     after = token_of(client.post("/login/", data={"csrf_token": before}))
@@ -395,7 +402,7 @@ def test_rotation_in_the_session(make_app: MakeApp) -> None:
 
 
 def test_a_flushed_session_gets_a_new_secret(make_app: MakeApp) -> None:
-    client = Client(make_app(sessions=True, use_session=True))
+    client = Client(make_app(use_session=True), fetch_metadata=False)
     before = token_of(client.get("/form/"))
     after = token_of(client.post("/logout/", data={"csrf_token": before}))
     assert client.post("/form/", data={"csrf_token": before}).status_code == 403
@@ -403,7 +410,7 @@ def test_a_flushed_session_gets_a_new_secret(make_app: MakeApp) -> None:
 
 
 def test_cookie_mode_with_sessions_leaves_the_session_alone(make_app: MakeApp) -> None:
-    client = Client(make_app(sessions=True))
+    client = Client(make_app(), fetch_metadata=False)
     page = client.get("/form/")
     assert set(page.cookies) == {"__Host-csrftoken"}
     assert client.post("/form/", data={"csrf_token": token_of(page)}).text == "accepted"
@@ -413,7 +420,8 @@ def test_cookie_mode_with_sessions_leaves_the_session_alone(make_app: MakeApp) -
 def test_use_session_without_sessions_is_a_configuration_error(
     make_app: MakeApp, method: str
 ) -> None:
-    client = Client(make_app(use_session=True))
+    # No Fetch Metadata, so the POST reaches the token check, which needs the session.
+    client = Client(make_app(sessions=False, use_session=True), fetch_metadata=False)
     with pytest.raises(ImproperlyConfigured, match="SessionMiddleware"):
         client.request(method, "/form/")
 
@@ -422,7 +430,7 @@ def test_use_session_without_sessions_is_a_configuration_error(
 
 
 def test_json_clients_get_a_json_403(app: Bastion) -> None:
-    response = Client(app).post(
+    response = Client(app, fetch_metadata=False).post(
         "/form/", headers={"Accept": "application/json", "Origin": "https://evil.example"}
     )
     assert response.status_code == 403
@@ -445,7 +453,8 @@ def test_the_projects_error_page_renders_the_refusal(make_app: MakeApp) -> None:
 
 
 def test_odd_header_values_are_quoted_in_the_reason(app: Bastion) -> None:
-    response = Client(app).post("/form/", headers={"Origin": "https://a b"})
+    client = Client(app, fetch_metadata=False)  # the Origin layer: no Fetch Metadata
+    response = client.post("/form/", headers={"Origin": "https://a b"})
     assert "the Origin 'https://a b' is not" in html.unescape(response.text)
 
 
@@ -509,22 +518,6 @@ def test_a_secret_outliving_its_request_says_so() -> None:
 # -- docs/csrf.md -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def csrf_in_default_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the integrator pins CSRFMiddleware in default_middleware(), add it for the docs.
-
-    Remove this fixture once ``default_middleware()`` includes the layer.
-    """
-    probe = default_middleware(Settings(DEBUG=True, SECRET_KEY=KEY))
-    if not any(isinstance(layer, CSRFMiddleware) for layer in probe):
-
-        def with_csrf(settings: Settings) -> MiddlewareStack:
-            return MiddlewareStack([*default_middleware(settings), CSRFMiddleware(settings)])
-
-        monkeypatch.setattr(bastion.app, "default_middleware", with_csrf)
-
-
-@pytest.mark.usefixtures("csrf_in_default_stack")
 def test_csrf_doc_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = doctest.testfile(

@@ -1,4 +1,9 @@
-"""RateLimitMiddleware: the site-wide default limits, per client address, through real apps."""
+"""RateLimitMiddleware: the site-wide default limits, per client address, through real apps.
+
+The layer is part of ``default_middleware()``, innermost of the framework's layers: the apps
+here are plain ``Bastion(settings, routes=...)``, and the security headers, which the stack
+puts outside it, show that a 429 still passes through the outer layers.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,11 @@ import pytest
 
 from bastion import Bastion, PlainTextResponse, Request, Response, path
 from bastion.exceptions import ImproperlyConfigured
+from bastion.middleware import default_middleware
 from bastion.middleware.ratelimit import RateLimitMiddleware
 from bastion.ratelimit import ratelimit, ratelimit_exempt
 from bastion.settings import RateLimitConfig, Settings
 from bastion.testing import Client
-from bastion.types import Handler, Middleware
 
 KEY = "x9Vq2LmZ7pR4tN8wK1sB6yH3cF0jD5gA-eU_oI2rT7vW4qS9zX1nM6bP3kL8hJ"
 DOWN = "redis://127.0.0.1:1/0"
@@ -39,15 +44,6 @@ def loose(request: Request) -> Response:
     return PlainTextResponse("loose")
 
 
-class Outer:
-    """A layer outside the rate limit, as the security-headers layer will be."""
-
-    def __call__(self, request: Request, call_next: Handler, /) -> Response:
-        response = call_next(request)
-        response.headers["X-Outer"] = "seen"
-        return response
-
-
 ROUTES = [
     path("", hello),
     path("healthz", healthz),
@@ -69,8 +65,10 @@ def make_client() -> Iterator[Callable[..., Client]]:
 
     def make(fail_open: bool = True, **ratelimit: Any) -> Client:
         config = settings(**ratelimit)
-        layers: list[Middleware] = [Outer(), RateLimitMiddleware(config, fail_open=fail_open)]
-        app = Bastion(config, routes=ROUTES, middleware=layers)
+        security = default_middleware(config)
+        if not fail_open:
+            security = security.replace(RateLimitMiddleware(config, fail_open=False))
+        app = Bastion(config, routes=ROUTES, security=security)
         apps.append(app)
         return Client(app)
 
@@ -127,7 +125,8 @@ def test_ratelimit_middleware_429_passes_outer_layers(make_client: Callable[...,
     client.get("/")
     response = client.get("/")
     assert response.status_code == 429
-    assert response.headers["X-Outer"] == "seen"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"  # SecurityHeadersMiddleware
+    assert response.headers["X-Frame-Options"] == "DENY"  # ClickjackingMiddleware
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert response.headers["RateLimit-Remaining"] == "0"
     assert "Too Many Requests" in response.text
@@ -198,7 +197,7 @@ def test_ratelimit_middleware_storage_down_fail_closed(
     with caplog.at_level(logging.ERROR, logger="bastion.ratelimit"):
         response = client.get("/")
     assert response.status_code == 503
-    assert response.headers["X-Outer"] == "seen"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "refused with 503" in caplog.records[0].getMessage()
 
 

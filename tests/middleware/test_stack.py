@@ -20,11 +20,20 @@ class Tagger:
         return response
 
 
-def test_default_middleware_starts_with_host_validation() -> None:
-    stack = default_middleware(Settings())
-    layers = list(stack)
-    assert isinstance(layers[0], HostValidationMiddleware)
-    assert len(stack) == len(layers)
+def test_default_middleware_pins_every_layer_in_order() -> None:
+    settings = Settings(SECRET_KEY="k" * 20 + "3J9-vQ2xZ8_pL4mN7bR1tY6wE5uI0oA3sD9fG2hJ8kL7zX4")
+    stack = default_middleware(settings)
+    assert [type(layer).__name__ for layer in stack] == [
+        "HostValidationMiddleware",
+        "HTTPSRedirectMiddleware",
+        "SecurityHeadersMiddleware",
+        "CSPMiddleware",
+        "ClickjackingMiddleware",
+        "SessionMiddleware",
+        "CSRFMiddleware",
+        "RateLimitMiddleware",
+    ]
+    assert isinstance(next(iter(stack)), HostValidationMiddleware)
     assert stack.removed == {}
 
 

@@ -7,7 +7,6 @@ would have) from equal settings and alternates requests between them.
 from __future__ import annotations
 
 from bastion import Bastion, PlainTextResponse, Request, Response, path
-from bastion.middleware.ratelimit import RateLimitMiddleware
 from bastion.ratelimit import ratelimit
 from bastion.testing import Client
 
@@ -50,11 +49,9 @@ def test_ratelimit_enforced_across_two_applications_sharing_memcached(
 def test_ratelimit_default_limits_across_two_applications_sharing_redis(
     settings_for: SettingsMaker, redis_url: str, make_app: AppMaker
 ) -> None:
+    # RateLimitMiddleware is in the default stack: default_limits is all it takes.
     settings = settings_for(redis_url, default_limits=("3/minute",))
-    apps: list[Bastion] = [
-        make_app(settings, [path("", login)], middleware=[RateLimitMiddleware(settings)])
-        for _ in range(2)
-    ]
+    apps: list[Bastion] = [make_app(settings, [path("", login)]) for _ in range(2)]
     first, second = (Client(app) for app in apps)
     codes = [c.get("/").status_code for c in (first, second, first, second)]
     assert codes == [200, 200, 200, 429]

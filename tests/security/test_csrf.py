@@ -3,6 +3,10 @@
 Every attack goes through a real application and the test client. A "victim" client holds
 the site's CSRF cookie (it visited the form); the attacker controls the request's headers
 and body, but never the victim's cookies, which is what a cross-site form post amounts to.
+
+The test client sends ``Sec-Fetch-Site: same-origin`` like a modern browser on its own site;
+an old browser (no Fetch Metadata, so the Origin and token layers decide) is
+``Client(app, fetch_metadata=False)``, and a forgery overrides the header explicitly.
 """
 
 from __future__ import annotations
@@ -18,8 +22,7 @@ import pytest
 from bastion import Bastion, PlainTextResponse, render
 from bastion.http.request import Request
 from bastion.http.response import Response
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack
-from bastion.middleware.csrf import GENERIC_DETAIL, CSRFMiddleware
+from bastion.middleware.csrf import GENERIC_DETAIL
 from bastion.routing import path
 from bastion.security.csrf import encode_secret, mask_secret, new_secret
 from bastion.settings import CSRFConfig, ProxyConfig, Settings, TemplateConfig
@@ -43,7 +46,7 @@ def form_or_accept(request: Request) -> Response:
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> MakeApp:
-    """Build an application with the CSRF layer, ``/form/`` and ``/action/`` routes."""
+    """Build an application with the default layers, ``/form/`` and ``/action/`` routes."""
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "form.html").write_text(FORM)
 
@@ -57,9 +60,8 @@ def make_app(tmp_path: Path) -> MakeApp:
             CSRF=CSRFConfig(**csrf),
             PROXY=proxy or ProxyConfig(),
         )
-        security = MiddlewareStack([HostValidationMiddleware(), CSRFMiddleware(settings)])
         routes = [path("form/", form_or_accept), path("action/", form_or_accept)]
-        return Bastion(settings, routes=routes, security=security)
+        return Bastion(settings, routes=routes)
 
     return make
 
@@ -78,8 +80,13 @@ def visit_form(client: Client) -> str:
     return match.group(1)
 
 
+def old_browser(app: Bastion) -> Client:
+    """A browser that sends no Fetch Metadata (a pre-2020 browser, a stripping proxy)."""
+    return Client(app, fetch_metadata=False)
+
+
 def old_browser_post(client: Client, path: str = "/action/", **options: Any) -> TestResponse:
-    """A POST with neither Sec-Fetch-Site nor Origin (a pre-2020 browser, a stripping proxy)."""
+    """A POST with neither Sec-Fetch-Site nor Origin, from an :func:`old_browser` client."""
     response = client.post(path, **options)
     assert "HTTP_SEC_FETCH_SITE" not in response.request_environ
     assert "HTTP_ORIGIN" not in response.request_environ
@@ -110,7 +117,7 @@ def test_forged_cross_site_with_fetch_metadata_is_refused_even_with_a_valid_toke
 
 
 def test_forged_cross_site_without_fetch_metadata_is_refused_by_origin(app: Bastion) -> None:
-    victim = Client(app)
+    victim = old_browser(app)
     visit_form(victim)
     response = victim.post("/action/", headers={"Origin": "https://evil.example"})
     assert refused(response)
@@ -120,7 +127,7 @@ def test_forged_cross_site_without_fetch_metadata_is_refused_by_origin(app: Bast
 
 
 def test_forged_cross_site_from_an_old_browser_without_token_is_refused(app: Bastion) -> None:
-    victim = Client(app)
+    victim = old_browser(app)
     visit_form(victim)
     response = old_browser_post(victim, data={"amount": "1000"})
     assert refused(response)
@@ -128,7 +135,7 @@ def test_forged_cross_site_from_an_old_browser_without_token_is_refused(app: Bas
 
 
 def test_forged_from_an_old_browser_with_no_cookie_is_refused(app: Bastion) -> None:
-    stranger = Client(app)
+    stranger = old_browser(app)
     forged = mask_secret(new_secret())
     response = old_browser_post(stranger, data={"csrf_token": forged})
     assert refused(response)
@@ -139,7 +146,7 @@ def test_forged_from_an_old_browser_with_no_cookie_is_refused(app: Bastion) -> N
 def test_origin_null_is_refused_even_with_a_valid_token(
     app: Bastion, fetch_site: str | None
 ) -> None:
-    victim = Client(app)
+    victim = old_browser(app)
     token = visit_form(victim)
     headers = {"Origin": "null"}
     if fetch_site is not None:
@@ -149,13 +156,13 @@ def test_origin_null_is_refused_even_with_a_valid_token(
 
 
 def test_origin_null_reason_is_explained(app: Bastion) -> None:
-    response = Client(app).post("/action/", headers={"Origin": "null"})
+    response = old_browser(app).post("/action/", headers={"Origin": "null"})
     assert refused(response)
     assert "Origin is 'null'" in html.unescape(response.text)
 
 
 def test_token_from_another_session_is_refused(app: Bastion) -> None:
-    alice, bob = Client(app), Client(app)
+    alice, bob = old_browser(app), old_browser(app)
     alice_token = visit_form(alice)
     visit_form(bob)
     response = old_browser_post(bob, data={"csrf_token": alice_token})
@@ -167,7 +174,7 @@ def test_token_from_another_session_is_refused(app: Bastion) -> None:
 def test_replayed_token_of_the_attacker_is_refused_for_the_victim(app: Bastion) -> None:
     # The attacker signs up, loads the form and copies their own valid token into a forged
     # page; the victim's old browser posts it along with the victim's own cookie.
-    attacker, victim = Client(app), Client(app)
+    attacker, victim = old_browser(app), old_browser(app)
     attackers_token = visit_form(attacker)
     visit_form(victim)
     assert old_browser_post(attacker, data={"csrf_token": attackers_token}).status_code == 200
@@ -180,7 +187,7 @@ def test_replayed_token_of_the_attacker_is_refused_for_the_victim(app: Bastion) 
 def test_cookie_planted_without_host_prefix_is_ignored_over_https(app: Bastion) -> None:
     # A sibling subdomain can set "csrftoken" for the parent domain, never "__Host-csrftoken".
     secret = new_secret()
-    victim = Client(app)
+    victim = old_browser(app)
     victim.set_cookie("csrftoken", encode_secret(secret))
     response = old_browser_post(victim, data={"csrf_token": mask_secret(secret)})
     assert refused(response)
@@ -192,20 +199,20 @@ def test_cookie_planted_without_host_prefix_is_ignored_over_https(app: Bastion) 
     ["", "v1.", "v1." + "A" * 85, "v2." + "A" * 86, "v1." + "A" * 85 + "*", "A" * 43],
 )
 def test_malformed_tokens_are_refused(app: Bastion, token: str) -> None:
-    victim = Client(app)
+    victim = old_browser(app)
     visit_form(victim)
     assert refused(old_browser_post(victim, data={"csrf_token": token}))
 
 
 def test_the_unmasked_secret_is_not_accepted_as_a_token(app: Bastion) -> None:
-    victim = Client(app)
+    victim = old_browser(app)
     visit_form(victim)
     response = old_browser_post(victim, data={"csrf_token": victim.cookies[COOKIE]})
     assert refused(response)
 
 
 def test_token_differs_on_every_render(app: Bastion) -> None:
-    client = Client(app)
+    client = old_browser(app)
     tokens = {visit_form(client) for _ in range(20)}
     assert len(tokens) == 20  # BREACH: no two responses carry the same bytes
     for token in tokens:  # and every one of them is valid for this browser
@@ -234,14 +241,14 @@ def test_own_form_with_same_origin_fetch_metadata_succeeds(app: Bastion) -> None
 
 
 def test_own_form_from_an_old_browser_succeeds_with_the_token(app: Bastion) -> None:
-    client = Client(app)
+    client = old_browser(app)
     token = visit_form(client)
     response = old_browser_post(client, "/form/", data={"csrf_token": token})
     assert (response.status_code, response.text) == (200, "accepted POST")
 
 
 def test_own_form_with_origin_only_succeeds(app: Bastion) -> None:
-    response = Client(app).post("/form/", headers={"Origin": "https://testserver"})
+    response = old_browser(app).post("/form/", headers={"Origin": "https://testserver"})
     assert response.status_code == 200
 
 
@@ -257,7 +264,7 @@ def test_safe_methods_are_never_blocked(app: Bastion, method: str) -> None:
 
 @pytest.mark.parametrize("method", ["PROPFIND", "MKCOL", "LOCK", "PURGE"])
 def test_unknown_methods_are_treated_as_unsafe(app: Bastion, method: str) -> None:
-    client = Client(app)
+    client = old_browser(app)
     cross = client.request(method, "/action/", headers={"Sec-Fetch-Site": "cross-site"})
     assert refused(cross)
     assert refused(client.request(method, "/action/"))
@@ -321,30 +328,31 @@ def test_unknown_fetch_metadata_values_are_refused(app: Bastion, value: str) -> 
     ],
 )
 def test_origins_other_than_our_own_are_refused(app: Bastion, origin: str) -> None:
-    response = Client(app).post("/action/", headers={"Origin": origin})
+    response = old_browser(app).post("/action/", headers={"Origin": origin})
     assert refused(response)
 
 
 def test_https_origin_is_refused_on_plain_http(app: Bastion) -> None:
-    client = Client(app, base_url="http://testserver")
+    client = Client(app, base_url="http://testserver", fetch_metadata=False)
     assert refused(client.post("/action/", headers={"Origin": "https://testserver"}))
     assert client.post("/action/", headers={"Origin": "http://testserver"}).status_code == 200
 
 
 def test_explicit_default_port_in_host_still_matches(app: Bastion) -> None:
-    client = Client(app, base_url="https://testserver:443")
+    client = Client(app, base_url="https://testserver:443", fetch_metadata=False)
     assert client.post("/action/", headers={"Origin": "https://testserver"}).status_code == 200
 
 
 def test_non_default_port_must_match(app: Bastion) -> None:
-    client = Client(app, base_url="https://testserver:8443")
+    client = Client(app, base_url="https://testserver:8443", fetch_metadata=False)
     assert client.post("/action/", headers={"Origin": "https://testserver:8443"}).status_code == 200
     assert refused(client.post("/action/", headers={"Origin": "https://testserver"}))
 
 
 def test_origin_honours_the_scheme_given_by_a_trusted_proxy(make_app: MakeApp) -> None:
     app = make_app(proxy=ProxyConfig(trusted_hops=1))
-    client = Client(app, base_url="http://testserver")  # TLS ends at the proxy
+    # TLS ends at the proxy; an old browser, so the Origin decides.
+    client = Client(app, base_url="http://testserver", fetch_metadata=False)
     forwarded = {"X-Forwarded-Proto": "https"}
     ok = client.post("/action/", headers={**forwarded, "Origin": "https://testserver"})
     assert ok.status_code == 200
@@ -354,7 +362,7 @@ def test_origin_honours_the_scheme_given_by_a_trusted_proxy(make_app: MakeApp) -
 
 def test_forwarded_scheme_from_an_untrusted_peer_is_ignored(make_app: MakeApp) -> None:
     app = make_app(proxy=ProxyConfig(trusted_hops=1))
-    client = Client(app, base_url="http://testserver")
+    client = Client(app, base_url="http://testserver", fetch_metadata=False)
     response = client.post(
         "/action/",
         headers={"X-Forwarded-Proto": "https", "Origin": "https://testserver"},
@@ -366,7 +374,7 @@ def test_forwarded_scheme_from_an_untrusted_peer_is_ignored(make_app: MakeApp) -
 def test_forged_host_never_reaches_the_origin_check(app: Bastion) -> None:
     # An attacker cannot make "their" origin ours by sending a matching Host: the host is
     # validated first (400), so the comparison only ever uses an allowed host.
-    response = Client(app, raise_server_exceptions=False).post(
+    response = Client(app, raise_server_exceptions=False, fetch_metadata=False).post(
         "/action/", headers={"Host": "evil.example", "Origin": "https://evil.example"}
     )
     assert response.status_code == 400
@@ -381,7 +389,7 @@ def test_trusted_origin_is_accepted(make_app: MakeApp, fetch_site: str | None) -
     headers = {"Origin": "https://app.example.com"}
     if fetch_site is not None:
         headers["Sec-Fetch-Site"] = fetch_site
-    assert Client(app).post("/action/", headers=headers).status_code == 200
+    assert old_browser(app).post("/action/", headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -390,12 +398,12 @@ def test_trusted_origin_is_accepted(make_app: MakeApp, fetch_site: str | None) -
 def test_lookalikes_of_a_trusted_origin_are_refused(make_app: MakeApp, origin: str) -> None:
     app = make_app(trusted_origins=("https://app.example.com",))
     for headers in ({"Origin": origin}, {"Origin": origin, "Sec-Fetch-Site": "cross-site"}):
-        assert refused(Client(app).post("/action/", headers=headers))
+        assert refused(old_browser(app).post("/action/", headers=headers))
 
 
 def test_trusted_origin_with_explicit_default_port_is_normalised(make_app: MakeApp) -> None:
     app = make_app(trusted_origins=("https://App.Example.com:443",))
-    response = Client(app).post("/action/", headers={"Origin": "https://app.example.com"})
+    response = old_browser(app).post("/action/", headers={"Origin": "https://app.example.com"})
     assert response.status_code == 200
 
 
@@ -403,7 +411,7 @@ def test_trusted_origin_with_explicit_default_port_is_normalised(make_app: MakeA
 
 
 def test_referer_neither_rescues_nor_condemns(app: Bastion) -> None:
-    client = Client(app)
+    client = old_browser(app)
     token = visit_form(client)
     own_referer = {"Referer": "https://testserver/form/"}
     assert refused(client.post("/action/", headers=own_referer))
@@ -417,7 +425,9 @@ def test_referer_neither_rescues_nor_condemns(app: Bastion) -> None:
 
 
 def test_refusal_without_debug_is_generic(make_app: MakeApp) -> None:
-    response = Client(make_app(debug=False)).post("/action/", headers={"Origin": "https://x.y"})
+    response = old_browser(make_app(debug=False)).post(
+        "/action/", headers={"Origin": "https://x.y"}
+    )
     assert response.status_code == 403
     assert GENERIC_DETAIL in response.text
     assert "x.y" not in response.text
@@ -426,7 +436,7 @@ def test_refusal_without_debug_is_generic(make_app: MakeApp) -> None:
 def test_refusal_is_logged_without_token_values(
     app: Bastion, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = Client(app)
+    client = old_browser(app)
     token = visit_form(client)
     secret = client.cookies[COOKIE]
     other = mask_secret(new_secret())

@@ -76,7 +76,7 @@ def test_allowed_hosts_pass(wsgi: Any, host: str) -> None:
 def test_forwarded_host_ignored_without_trusted_proxy(wsgi: Any) -> None:
     env = wsgi.environ("/link", headers={"Host": "example.com", "X-Forwarded-Host": "evil.com"})
     result = wsgi.call(make_app(), env)
-    assert result.text == "http://example.com/reset/token"
+    assert result.text == "https://example.com/reset/token"
 
 
 def test_forwarded_host_validated_even_from_trusted_proxy(wsgi: Any) -> None:
@@ -84,16 +84,21 @@ def test_forwarded_host_validated_even_from_trusted_proxy(wsgi: Any) -> None:
     env = wsgi.environ("/link", headers={"Host": "example.com", "X-Forwarded-Host": "evil.com"})
     assert wsgi.call(app, env).status_code == 400
     env = wsgi.environ("/link", headers={"Host": "internal", "X-Forwarded-Host": "www.example.org"})
-    assert wsgi.call(app, env).text == "http://www.example.org/reset/token"
+    assert wsgi.call(app, env).text == "https://www.example.org/reset/token"
 
 
 def test_forwarded_proto_only_from_trusted_proxy(wsgi: Any) -> None:
-    env = wsgi.environ("/link", headers={"Host": "example.com", "X-Forwarded-Proto": "https"})
-    assert wsgi.call(make_app(), env).text.startswith("http://")
+    plain = {"wsgi.url_scheme": "http", "SERVER_PORT": "80"}
+    env = wsgi.environ(
+        "/link", headers={"Host": "example.com", "X-Forwarded-Proto": "https"}, **plain
+    )
+    # Not believed without a trusted proxy: the request is plain HTTP and is sent to HTTPS.
+    result = wsgi.call(make_app(), env)
+    assert (result.status_code, result.header("Location")) == (308, "https://example.com/link")
     app = make_app(PROXY=ProxyConfig(trusted_hops=1))
-    assert wsgi.call(app, env).text.startswith("https://")
-    env["REMOTE_ADDR"] = "203.0.113.9"
-    assert wsgi.call(app, env).text.startswith("http://")
+    assert wsgi.call(app, env).text == "https://example.com/reset/token"
+    env["REMOTE_ADDR"] = "203.0.113.9"  # the same header from a peer that is not the proxy
+    assert wsgi.call(app, env).status_code == 308
 
 
 def test_ipv6_literal_allowed_only_when_listed(wsgi: Any) -> None:

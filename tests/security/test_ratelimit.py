@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bastion import Bastion, PlainTextResponse, Request, Response, path
-from bastion.middleware.ratelimit import RateLimitMiddleware
 from bastion.ratelimit import ratelimit, ratelimit_exempt
 from bastion.settings import CacheConfig, ProxyConfig, RateLimitConfig, Settings
 from bastion.testing import Client
@@ -62,7 +61,7 @@ def make_client() -> Iterator[Callable[..., Client]]:
             CACHE=CacheConfig(key_prefix=f"sec{uuid.uuid4().hex}"),
             RATELIMIT=RateLimitConfig(storage_url=storage_url, **ratelimit),
         )
-        app = Bastion(settings, routes=ROUTES, middleware=[RateLimitMiddleware(settings)])
+        app = Bastion(settings, routes=ROUTES)  # RateLimitMiddleware is a default layer
         apps.append(app)
         return Client(app)
 

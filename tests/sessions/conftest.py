@@ -15,8 +15,7 @@ import pytest
 from bastion import Bastion, JSONResponse, PlainTextResponse, default_middleware, path
 from bastion.http.request import Request
 from bastion.http.response import Response
-from bastion.middleware.sessions import SessionMiddleware
-from bastion.sessions import SessionStore
+from bastion.middleware import HTTPSRedirectMiddleware
 from bastion.settings import CacheConfig, SessionConfig, Settings
 
 KEY = "test-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
@@ -176,15 +175,18 @@ def settings_for(
     )
 
 
-def build_app(
-    settings: Settings, *, store: SessionStore | None = None, routes: Any = ROUTES
-) -> Bastion:
-    """An application with a session layer (in the framework's stack once it is there)."""
-    layer = SessionMiddleware(settings, store=store)
+def build_app(settings: Settings, *, https_redirect: bool = True) -> Bastion:
+    """An application with the framework's default layers, the session layer among them.
+
+    ``https_redirect=False`` takes the HTTPS redirect out, for the tests of what the session
+    cookie looks like when a plain-HTTP request reaches the application anyway (a path in
+    ``SECURITY.ssl_redirect_exempt``, a misconfigured proxy): they test cookie flags, not
+    the redirect, which ``tests/middleware/test_https.py`` covers.
+    """
     security = default_middleware(settings)
-    if any(isinstance(existing, SessionMiddleware) for existing in security):
-        return Bastion(settings, routes=routes, security=security.replace(layer))
-    return Bastion(settings, routes=routes, middleware=[layer])
+    if not https_redirect:
+        security = security.without(HTTPSRedirectMiddleware, reason="tests plain-HTTP cookie flags")
+    return Bastion(settings, routes=ROUTES, security=security)
 
 
 class AppFactory(Protocol):
@@ -195,13 +197,17 @@ class AppFactory(Protocol):
         debug: bool = ...,
         secret: str = ...,
         fallbacks: tuple[str, ...] = ...,
+        https_redirect: bool = ...,
         **session_options: Any,
     ) -> Bastion: ...
 
 
 @pytest.fixture
 def make_app() -> Iterator[AppFactory]:
-    """``make_app(backend, debug=..., secret=..., fallbacks=..., **SessionConfig options)``.
+    """``make_app(backend, debug=..., secret=..., fallbacks=..., https_redirect=..., **options)``.
+
+    ``options`` are :class:`SessionConfig` fields; ``https_redirect=False`` as in
+    :func:`build_app`.
 
     ``cache`` keeps sessions in the application's own cache (``locmem://``); ``redis`` is the
     ``cache`` backend with ``CACHE_URL`` on the real Redis, under a key prefix of this test's
@@ -211,12 +217,12 @@ def make_app() -> Iterator[AppFactory]:
     prefix = f"sess{secrets.token_hex(6)}"
     built: list[Bastion] = []
 
-    def make(backend: str = "signed_cookie", **options: Any) -> Bastion:
+    def make(backend: str = "signed_cookie", *, https_redirect: bool = True, **options: Any) -> Bastion:
         if backend == "redis":
             require_redis()
             options["extra"] = {"CACHE_URL": REDIS_URL, "CACHE": CacheConfig(key_prefix=prefix)}
             backend = "cache"
-        app = build_app(settings_for(backend, **options))
+        app = build_app(settings_for(backend, **options), https_redirect=https_redirect)
         built.append(app)
         return app
 

@@ -49,12 +49,7 @@ def make_client(backend: str) -> Client:
         ALLOWED_HOSTS=["testserver"],
         SESSIONS=SessionConfig(backend=backend),  # type: ignore[arg-type]
     )
-    layer = SessionMiddleware(settings)
-    routes = [path("op", operate)]
-    security = default_middleware(settings)
-    if any(isinstance(existing, SessionMiddleware) for existing in security):
-        return Client(Bastion(settings, routes=routes, security=security.replace(layer)))
-    return Client(Bastion(settings, routes=routes, middleware=[layer]))
+    return Client(Bastion(settings, routes=[path("op", operate)]))
 
 
 class SessionMachine(RuleBasedStateMachine):

@@ -106,7 +106,7 @@ def check_redirect(request: Request, response: RedirectResponse, allowed: Sequen
     if target in (h.lower() for h in allowed):
         return
     own = split_host(request.host)
-    if own is not None and own[0] == target:
+    if own is not None and own[0].strip("[]") == target.strip("[]"):  # IPv6 literals
         return
     raise DisallowedRedirect(
         f"Refusing to redirect to host {target!r}. Add it to ALLOWED_REDIRECT_HOSTS or pass "

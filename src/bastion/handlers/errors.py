@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bastion.http.request import Request
     from bastion.settings import Settings
 
-__all__ = ["ErrorRenderer", "wants_json"]
+__all__ = ["ERROR_PAGE_STYLE", "ErrorRenderer", "wants_json"]
 
 request_logger = logging.getLogger("bastion.request")
 _REDACTED = "********"
@@ -31,13 +31,23 @@ _ALWAYS_SECRET_HEADERS = frozenset({"cookie", "authorization", "proxy-authorizat
 ErrorPage = Callable[["Request", int, str, str], Response | None]
 """A project hook: ``(request, status, title, detail) -> Response | None`` (None: built-in)."""
 
+ERROR_PAGE_STYLE = (
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;"
+    "color:#222}h1{font-size:1.6rem}pre{background:#f4f4f4;padding:1rem;overflow:auto;"
+    "font-size:.85rem}table{border-collapse:collapse;font-size:.85rem}td,th{text-align:left;"
+    "padding:.2rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}"
+)
+"""The built-in error pages' inline stylesheet, exactly as sent.
+
+The CSP layer allows it by its SHA-256 hash in ``style-src`` (computed from this constant at
+start-up), so the pages are styled under the strict default policy without a nonce and the
+default header stays one precomputed string. Change the text here and the hash follows.
+"""
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{status} {title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;
-color:#222}}h1{{font-size:1.6rem}}pre{{background:#f4f4f4;padding:1rem;overflow:auto;
-font-size:.85rem}}table{{border-collapse:collapse;font-size:.85rem}}td,th{{text-align:left;
-padding:.2rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}</style>
+<style>{style}</style>
 </head><body><h1>{status} {title}</h1><p>{detail}</p>{extra}</body></html>
 """
 
@@ -104,7 +114,11 @@ class ErrorRenderer:
                 {"error": {"status": status, "title": title, "detail": detail}}, status=status
             )
         page = _PAGE.format(
-            status=status, title=html.escape(title), detail=html.escape(detail), extra=""
+            status=status,
+            title=html.escape(title),
+            detail=html.escape(detail),
+            extra="",
+            style=ERROR_PAGE_STYLE,
         )
         return Response(page, status=status)
 
@@ -133,6 +147,7 @@ class ErrorRenderer:
             title="Internal Server Error",
             detail=html.escape(f"{type(exc).__name__}: {exc}"),
             extra=extra,
+            style=ERROR_PAGE_STYLE,
         )
         return Response(page, status=500)
 

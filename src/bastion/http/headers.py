@@ -167,6 +167,30 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._names
 
+    def extend_trusted(
+        self, pairs: tuple[tuple[str, str], ...], lower_names: frozenset[str]
+    ) -> None:
+        """Append headers that were checked when they were built (at start-up).
+
+        For the framework's own layers, which add the same precomputed headers to every
+        response: checking them again each time would cost more than the rest of the layer.
+
+        Args:
+            pairs: the headers, each already passed through :func:`check_header`.
+            lower_names: their names, lower-cased.
+        """
+        self._items += pairs
+        self._names |= lower_names
+
+    def discard(
+        self, lower_names: frozenset[str], exact: frozenset[tuple[str, str]] = frozenset()
+    ) -> None:
+        """Remove every header whose name is in ``lower_names``, and every pair in ``exact``."""
+        self._items = [
+            item for item in self._items if item[0].lower() not in lower_names and item not in exact
+        ]
+        self._names = {name.lower() for name, _ in self._items}
+
     def has_any(self, lower_names: frozenset[str]) -> bool:
         """Whether any of ``lower_names`` (lower-case) is present: one set operation."""
         return not lower_names.isdisjoint(self._names)

@@ -172,6 +172,8 @@ class Request:
     @lazy_property
     def is_secure(self) -> bool:
         """Whether the client connected over HTTPS (through a trusted proxy, if configured)."""
+        if not self.settings.PROXY.enabled:  # the common case: no proxy header is believed
+            return self.scheme == "https"
         if self._from_trusted_proxy and self.settings.PROXY.trust_forwarded_proto:
             proto = self._forwarded("x-forwarded-proto")
             if proto is not None:

@@ -1,13 +1,12 @@
 """Per-view security headers: the decorators, and the values the header middleware read.
 
-A decorator stores one frozen, hashable value on the view (see :mod:`bastion.viewoptions`).
-The router resolves the view before the middleware chain runs, so the header layers read that
-value on the way in, build the headers it implies once, and keep them for every later response
-of a view with the same value: a decorated view costs a dictionary lookup, not a rebuild.
+A decorator stores one frozen value on the view (see :mod:`bastion.viewoptions`). The router
+resolves the view before the middleware chain runs, so the header layers read that value on
+the way in and build the headers it implies once, keyed by the value itself (hashed by
+identity, ``eq=False``): a decorated view costs a dictionary lookup, not a rebuild.
 
-Every value is checked when the decorator runs (at import time), so a typo in a policy fails
-the start-up, not a request. Every opt-out (``xframe_options_exempt``, ``csp_exempt``) takes a
-``reason=``, which keeps them greppable and explained.
+Values are checked when the decorator runs (at import time), so a typo fails the start-up,
+not a request. Every opt-out takes a ``reason=``, which keeps them greppable and explained.
 """
 
 from __future__ import annotations
@@ -82,7 +81,7 @@ _KEYWORDS = frozenset(
 _PERMISSION_KEYWORDS = {"self": "self", "'self'": "self", "src": "src", "'src'": "src"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FrameOptions:
     """Who may frame one view: ``DENY``, ``SAMEORIGIN``, or ``EXEMPT`` (with its reason)."""
 
@@ -90,7 +89,7 @@ class FrameOptions:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CSPOptions:
     """One view's changes to the Content Security Policy."""
 
@@ -102,7 +101,7 @@ class CSPOptions:
     """Why the view is sent no policy at all (``csp_exempt``), or None."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class HeaderOptions:
     """One view's header values over the site's; None keeps the site's, ``""`` omits."""
 
@@ -191,13 +190,12 @@ def format_permissions_policy(features: Mapping[str, Iterable[str]], *, what: st
     return ", ".join(members)
 
 
-def _permission_item(item: str, where: str) -> str:
-    if item in _PERMISSION_KEYWORDS:
-        return _PERMISSION_KEYWORDS[item]
-    if item == "*":
-        return item
-    if isinstance(item, str) and _ORIGIN.fullmatch(item):
-        return f'"{item}"'
+def _permission_item(item: object, where: str) -> str:
+    if isinstance(item, str):
+        if item in _PERMISSION_KEYWORDS:
+            return _PERMISSION_KEYWORDS[item]
+        if item == "*" or _ORIGIN.fullmatch(item):
+            return item if item == "*" else f'"{item}"'
     raise ImproperlyConfigured(
         f"{where} has {item!r}; allow lists hold 'self', 'src', '*' or origins such as "
         "'https://maps.example.com'."
@@ -300,10 +298,12 @@ def csp_update(
 ) -> Callable[[_V], _V]:
     """Add sources to this view's policies: ``@csp_update(img_src=("https://cdn.example",))``.
 
-    Names may be given as keywords (``_`` for ``-``) or in a mapping. A directive the policy
-    lacks is created from what the browser would have used instead (``default-src`` for the
-    fetch directives), so adding a source never lifts a restriction. The report-only policy
-    gets the sources too, so the trial does not report what the view is allowed to do.
+    Names may be given as keywords (``_`` for ``-``) or in a mapping. A fetch directive the
+    policy lacks starts from what the browser would have used instead (``default-src``), so
+    adding a source never lifts a restriction; with nothing to start from it is unrestricted
+    and stays so. Any other directive the policy lacks is created with these sources. The
+    report-only policy gets the sources too, so the trial does not report what the view is
+    allowed to do.
 
     Security: every source added is trusted to run or load on the page; prefer exact origins
     to schemes (``https:``) or wildcards.
@@ -368,10 +368,14 @@ def security_headers(
         else check_choice(referrer_policy, REFERRER_POLICIES, "referrer_policy", many=True),
         cross_origin_opener_policy=None
         if cross_origin_opener_policy is None
-        else check_choice(cross_origin_opener_policy, OPENER_POLICIES, "COOP"),
+        else check_choice(
+            cross_origin_opener_policy, OPENER_POLICIES, "cross_origin_opener_policy"
+        ),
         cross_origin_resource_policy=None
         if cross_origin_resource_policy is None
-        else check_choice(cross_origin_resource_policy, RESOURCE_POLICIES, "CORP"),
+        else check_choice(
+            cross_origin_resource_policy, RESOURCE_POLICIES, "cross_origin_resource_policy"
+        ),
         permissions_policy=None if permissions_policy is None else _features(permissions_policy),
     )
 
