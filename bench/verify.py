@@ -8,6 +8,7 @@ with the ``<script>`` row escaped.
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 from bench.fortunes import for_request
@@ -77,7 +78,27 @@ def _check_template(body: bytes, headers: dict[str, str]) -> None:
         raise BenchError(f"fortune rows differ from the expected 13 sorted rows: {rows!r}")
 
 
-_CHECKS = {"plaintext": _check_plaintext, "json": _check_json, "template": _check_template}
+_TOKEN = re.compile(
+    r'<input type="hidden" name="(?:csrf_token|csrfmiddlewaretoken)" value="[^"]{32,}"'
+)
+
+
+def _check_form(body: bytes, headers: dict[str, str]) -> None:
+    if _media_type(headers) != "text/html":
+        raise BenchError(f"Content-Type {headers.get('content-type')!r}, expected text/html")
+    html = body.decode("utf-8")
+    if "Visits: 0" not in html or '<form method="post" action="/form">' not in html:
+        raise BenchError("the form page lacks the form or the session-read visit count")
+    if not _TOKEN.search(html) and "no CSRF token: the framework has none" not in html:
+        raise BenchError("the form carries no CSRF token")
+
+
+_CHECKS = {
+    "plaintext": _check_plaintext,
+    "json": _check_json,
+    "template": _check_template,
+    "form": _check_form,
+}
 
 
 def check_response(endpoint: str, status: int, headers: dict[str, str], body: bytes) -> None:

@@ -16,4 +16,6 @@ APPS: dict[str, str] = {
     "bastion": "bench.apps.bastion_app:app",
 }
 
-ENDPOINTS: tuple[str, ...] = ("plaintext", "json", "template")
+ENDPOINTS: tuple[str, ...] = ("plaintext", "json", "template", "form")
+"""``form`` renders a form with the framework's CSRF token (none in Flask or bare WSGI) and
+reads the session: the page every login or sign-up form is."""

@@ -21,6 +21,7 @@ _ENV = Environment(
     autoescape=True,
 )
 _FORTUNES = _ENV.get_template("fortunes.html")
+_FORM = _ENV.get_template("form.html")
 
 StartResponse = Callable[..., Any]
 _View = Callable[[], tuple[bytes, str]]
@@ -39,10 +40,15 @@ def _template() -> tuple[bytes, str]:
     return html.encode(), "text/html; charset=utf-8"
 
 
+def _form() -> tuple[bytes, str]:
+    return _FORM.render(visits=0).encode(), "text/html; charset=utf-8"
+
+
 _ROUTES: dict[str, _View] = {
     "/plaintext": _plaintext,
     "/json": _json,
     "/template": _template,
+    "/form": _form,
 }
 
 

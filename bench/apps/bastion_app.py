@@ -41,6 +41,11 @@ def template(request: Request) -> TemplateResponse:
     return render(request, "fortunes.html", {"fortunes": for_request()})
 
 
+def form(request: Request) -> TemplateResponse:
+    """Read the session and render a form carrying a fresh masked CSRF token."""
+    return render(request, "form.html", {"visits": request.session.get("visits", 0)})
+
+
 settings = Settings(
     DEBUG=False,
     # A constant is fine here: this app only ever listens on loopback during a benchmark.
@@ -53,5 +58,10 @@ settings = Settings(
 
 app = Bastion(
     settings,
-    routes=[path("plaintext", plaintext), path("json", json_view), path("template", template)],
+    routes=[
+        path("plaintext", plaintext),
+        path("json", json_view),
+        path("template", template),
+        path("form", form),
+    ],
 )

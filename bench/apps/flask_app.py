@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, jsonify, render_template
+from flask import Flask, Response, jsonify, render_template, session
 
 from bench.fortunes import for_request
 
@@ -26,6 +26,17 @@ def plaintext() -> Response:
 def json_view() -> Response:
     """Return the fixed JSON object."""
     return jsonify(message="Hello, World!")
+
+
+@app.route("/form")
+def form() -> str:
+    """Read the session and render a form (Flask has no CSRF protection of its own).
+
+    No ``secret_key`` is set: with one, Flask opens the signed session on *every* request,
+    plaintext included, which would slow its other endpoints. Without it ``session`` is a
+    read-only null session, cheaper than a real one: this flatters Flask, not Bastion.
+    """
+    return render_template("form.html", visits=session.get("visits", 0))
 
 
 @app.route("/template")

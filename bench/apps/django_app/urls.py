@@ -10,4 +10,5 @@ urlpatterns = [
     path("plaintext", views.plaintext),
     path("json", views.json_view),
     path("template", views.template),
+    path("form", views.form),
 ]

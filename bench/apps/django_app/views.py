@@ -18,6 +18,11 @@ def json_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"message": "Hello, World!"})
 
 
+def form(request: HttpRequest) -> HttpResponse:
+    """Read the session and render a form with ``{% csrf_token %}``."""
+    return render(request, "form.html", {"visits": request.session.get("visits", 0)})
+
+
 def template(request: HttpRequest) -> HttpResponse:
     """Render the fortunes page with the Django template language and its context processors."""
     return render(request, "fortunes.html", {"fortunes": for_request()})
