@@ -150,3 +150,14 @@ def test_proxy_config_parses_networks() -> None:
     assert str(proxy.networks[0]) == "10.0.0.0/8"
     with pytest.raises(ImproperlyConfigured, match="trusted_addresses"):
         ProxyConfig(trusted_addresses=("not-an-ip",))
+
+
+def test_proxy_config_trusts_peers_and_bounds_its_cache() -> None:
+    proxy = ProxyConfig(trusted_hops=1, trusted_addresses=("10.0.0.0/8",))
+    assert proxy.trusts("10.1.2.3")
+    assert proxy.trusts("10.1.2.3")  # from the cache
+    assert not proxy.trusts("192.0.2.1")
+    assert not proxy.trusts("not-an-address")
+    for i in range(1100):
+        proxy.trusts(f"192.0.2.{i % 250}.{i}")  # malformed: never trusted, still cached
+    assert len(proxy._peer_cache) <= 1024

@@ -142,11 +142,7 @@ class Request:
         proxy = self.settings.PROXY
         if not proxy.enabled or not self.client_addr:
             return False
-        try:
-            peer = ipaddress.ip_address(self.client_addr)
-        except ValueError:
-            return False
-        return any(peer in network for network in proxy.networks)
+        return proxy.trusts(self.client_addr)
 
     def _forwarded(self, header: str) -> str | None:
         """The value a trusted proxy chain put in a ``X-Forwarded-*`` header, hop-counted."""

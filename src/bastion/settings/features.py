@@ -15,6 +15,7 @@ from bastion.http.multipart import MultipartLimits
 
 __all__ = ["HttpConfig", "LoggingConfig", "ProxyConfig", "StaticConfig", "TemplateConfig"]
 
+_PEER_CACHE_SIZE = 1024
 KiB = 1024
 MiB = 1024 * KiB
 
@@ -99,6 +100,9 @@ class ProxyConfig:
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
         init=False, repr=False, compare=False
     )
+    _peer_cache: dict[str, bool] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         _positive("PROXY", trusted_hops=self.trusted_hops)
@@ -114,6 +118,26 @@ class ProxyConfig:
     def enabled(self) -> bool:
         """Whether any forwarded header may be believed."""
         return self.trusted_hops > 0
+
+    def trusts(self, peer: str) -> bool:
+        """Whether a connection from ``peer`` (an IP address string) comes from a proxy.
+
+        Cached: a site sees connections from a handful of proxies, and parsing an address
+        costs more than the rest of the proxy logic. The cache is bounded.
+        """
+        known = self._peer_cache.get(peer)
+        if known is not None:
+            return known
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            trusted = False
+        else:
+            trusted = any(address in network for network in self.networks)
+        if len(self._peer_cache) >= _PEER_CACHE_SIZE:
+            self._peer_cache.clear()
+        self._peer_cache[peer] = trusted
+        return trusted
 
 
 @dataclass(frozen=True, kw_only=True)
