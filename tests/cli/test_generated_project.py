@@ -302,20 +302,26 @@ def test_runserver_autoreload_restarts_on_change(
     assert "Traceback" not in err
 
 
-def test_gunicorn_serves_generated_project_in_production_mode(
-    mysite: Path, server: list[subprocess.Popen[str]]
-) -> None:
-    """The quickstart's production steps: env, collectstatic, check --deploy, gunicorn."""
+def production_env(host: str) -> tuple[str, dict[str, str]]:
+    """A fresh secret key, and the environment of a production deployment behind nginx."""
     key = subprocess.run(
         [str(BIN / "bastion"), "secretkey"], capture_output=True, text=True, check=True
     ).stdout.strip()
     env = clean_env(
         BASTION_DEBUG="false",
         BASTION_SECRET_KEY=key,
-        BASTION_ALLOWED_HOSTS="127.0.0.1",
+        BASTION_ALLOWED_HOSTS=host,
         BASTION_SITE_URL="https://example.com",
         BASTION_PROXY__TRUSTED_HOPS="1",  # nginx terminates TLS in front
     )
+    return key, env
+
+
+def test_gunicorn_serves_generated_project_in_production_mode(
+    mysite: Path, server: list[subprocess.Popen[str]]
+) -> None:
+    """The quickstart's production steps: env, collectstatic, check --deploy, gunicorn."""
+    key, env = production_env("127.0.0.1")
     for args in (["collectstatic", "--noinput"], ["check", "--deploy"]):
         done = subprocess.run(
             [str(BIN / "bastion"), *args], cwd=mysite, env=env, capture_output=True, text=True
@@ -370,16 +376,7 @@ def test_generated_project_behind_proxy_has_every_protection(
     mysite: Path, server: list[subprocess.Popen[str]]
 ) -> None:
     """Issue 3's end-to-end proof: gunicorn, DEBUG off, behind a TLS-terminating proxy."""
-    key = subprocess.run(
-        [str(BIN / "bastion"), "secretkey"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    env = clean_env(
-        BASTION_DEBUG="false",
-        BASTION_SECRET_KEY=key,
-        BASTION_ALLOWED_HOSTS="example.com",
-        BASTION_SITE_URL="https://example.com",
-        BASTION_PROXY__TRUSTED_HOPS="1",
-    )
+    _, env = production_env("example.com")
     done = subprocess.run(
         [str(BIN / "bastion"), "collectstatic", "--noinput"],
         cwd=mysite,

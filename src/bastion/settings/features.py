@@ -7,7 +7,7 @@ the environment as ``BASTION_HTTP__MAX_BODY_SIZE=...``.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 from bastion.exceptions import ImproperlyConfigured
@@ -68,14 +68,7 @@ class HttpConfig:
     def __post_init__(self) -> None:
         _positive(
             "HTTP",
-            max_body_size=self.max_body_size,
-            max_url_length=self.max_url_length,
-            max_fields=self.max_fields,
-            max_files=self.max_files,
-            max_file_size=self.max_file_size,
-            max_field_size=self.max_field_size,
-            max_field_name_length=self.max_field_name_length,
-            spool_threshold=self.spool_threshold,
+            **{f.name: getattr(self, f.name) for f in fields(self) if f.type == "int"},
         )
 
 
