@@ -1,8 +1,9 @@
 """cache_page through a real application and the test client.
 
-A view counts its calls, so a test sees whether an answer came from the cache. Middleware in
-these tests stand in for the session and CSRF layers: they change the response after the
-view returned (``Vary: Cookie``, a cookie), which the per-view cache must take into account.
+A view counts its calls, so a test sees whether an answer came from the cache. The apps have
+the framework's default layers; project middleware in some tests does what the session and
+CSRF layers do, under the test's control: they change the response after the view returned
+(``Vary: Cookie``, a cookie), which the per-view cache must take into account.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bastion.cache.backends.redis import RedisCache
 from bastion.cache.page import _Page
 from bastion.exceptions import ImproperlyConfigured
 from bastion.http.request import Request
+from bastion.middleware import HTTPSRedirectMiddleware, default_middleware
 from bastion.settings import Settings
 from bastion.settings.state import CacheConfig
 from bastion.testing import Client
@@ -53,6 +55,7 @@ def build() -> Iterator[Callable[..., Client]]:
         cache_url: str = "locmem://",
         middleware: tuple[Any, ...] = (),
         hosts: tuple[str, ...] = ("testserver",),
+        https_redirect: bool = True,
     ) -> Client:
         settings = Settings(
             SECRET_KEY=SECRET_KEY,
@@ -60,7 +63,12 @@ def build() -> Iterator[Callable[..., Client]]:
             CACHE_URL=cache_url,
             CACHE=CacheConfig(key_prefix=f"t{secrets.token_hex(6)}"),
         )
-        app = Bastion(settings, routes=[path("x", view)], middleware=middleware)
+        security = default_middleware(settings)
+        if not https_redirect:
+            security = security.without(
+                HTTPSRedirectMiddleware, reason="plain-HTTP requests must reach the cached view"
+            )
+        app = Bastion(settings, routes=[path("x", view)], middleware=middleware, security=security)
         apps.append(app)
         return Client(app)
 
@@ -106,8 +114,20 @@ def test_query_and_host_are_part_of_the_key(build: Callable[..., Client]) -> Non
     assert client.get("/x").text == "page 3"
     assert client.get("/x?a=1").text == "page 1"
     assert client.get("/x", headers={"Host": "other.test"}).text == "page 4"
-    assert client.get("http://testserver/x").text == "page 5"  # scheme too
-    assert view.calls == 5
+    assert view.calls == 4
+
+
+def test_scheme_is_part_of_the_key(build: Callable[..., Client]) -> None:
+    # Without DEBUG a plain-HTTP request is redirected before it reaches the view; one can
+    # still get there (a path in SECURITY.ssl_redirect_exempt, DEBUG), and must not be served
+    # the HTTPS page or poison it. The app is built without the redirect so that it does.
+    view = Counter()
+    client = build(cache_page(60)(view), https_redirect=False)
+    assert client.get("/x").text == "page 1"
+    assert client.get("http://testserver/x").text == "page 2"
+    assert client.get("http://testserver/x").text == "page 2"
+    assert client.get("/x").text == "page 1"
+    assert view.calls == 2
 
 
 def test_head_is_answered_from_get_but_does_not_store(build: Callable[..., Client]) -> None:
@@ -127,9 +147,8 @@ def test_other_methods_run_the_view(build: Callable[..., Client], method: str) -
     view = Counter()
     client = build(cache_page(60)(view))
     client.get("/x")
-    same_origin = {"Sec-Fetch-Site": "same-origin"}
-    client.request(method, "/x", headers=same_origin)
-    client.request(method, "/x", headers=same_origin)
+    client.request(method, "/x")  # the client sends Sec-Fetch-Site: same-origin, as a browser
+    client.request(method, "/x")
     assert view.calls == 3
 
 

@@ -94,7 +94,7 @@ def server() -> Iterator[list[subprocess.Popen[str]]]:
     for process in started:
         if process.poll() is None:
             process.kill()
-            process.wait(10)
+        process.communicate(timeout=10)  # reaps it and closes its pipes (no ResourceWarning)
 
 
 def start(

@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from bastion import Bastion, PlainTextResponse, Request, Response, View, path
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack
-from bastion.middleware.clickjacking import ClickjackingMiddleware, frame_ancestors
-from bastion.middleware.csp import CSPMiddleware
+from bastion.middleware import CSPMiddleware, default_middleware
+from bastion.middleware.clickjacking import frame_ancestors
 from bastion.security.headers import (
     xframe_options_deny,
     xframe_options_exempt,
@@ -59,10 +58,7 @@ ROUTES = [
 
 def make_app(**overrides: Any) -> Bastion:
     settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["testserver"], **overrides)
-    security = MiddlewareStack(
-        [HostValidationMiddleware(), CSPMiddleware(settings), ClickjackingMiddleware(settings)]
-    )
-    return Bastion(settings, routes=ROUTES, security=security)
+    return Bastion(settings, routes=ROUTES)
 
 
 def frame_headers(app: Bastion, url: str) -> tuple[list[str], str | None]:
@@ -111,11 +107,12 @@ def test_exempt_used_bare_is_refused() -> None:
         xframe_options_exempt(ok)  # type: ignore[arg-type]
 
 
-def test_the_clickjacking_layer_alone_sends_x_frame_options() -> None:
+def test_without_the_csp_layer_x_frame_options_is_still_sent() -> None:
     settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["testserver"])
-    app = Bastion(
-        settings, routes=ROUTES, security=MiddlewareStack([ClickjackingMiddleware(settings)])
+    security = default_middleware(settings).without(
+        CSPMiddleware, reason="shows that X-Frame-Options does not depend on the CSP layer"
     )
+    app = Bastion(settings, routes=ROUTES, security=security)
     response = Client(app).get("/")
     assert response.headers.getlist("X-Frame-Options") == ["DENY"]
     assert "Content-Security-Policy" not in response.headers

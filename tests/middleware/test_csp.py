@@ -13,11 +13,8 @@ import pytest
 
 from bastion import Bastion, PlainTextResponse, Request, Response, StreamingResponse, path, render
 from bastion.exceptions import ImproperlyConfigured
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack
 from bastion.middleware import csp as csp_module
-from bastion.middleware.clickjacking import ClickjackingMiddleware
 from bastion.middleware.csp import ERROR_PAGE_STYLE_SOURCE, CSPMiddleware, policy_sources
-from bastion.middleware.security_headers import SecurityHeadersMiddleware
 from bastion.security.headers import (
     csp_exempt,
     csp_override,
@@ -48,11 +45,8 @@ def nonce(request: Request) -> Response:
 
 def make_app(routes: list[Any] | None = None, **overrides: Any) -> Bastion:
     settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["testserver"], **overrides)
-    security = MiddlewareStack(
-        [HostValidationMiddleware(), CSPMiddleware(settings), ClickjackingMiddleware(settings)]
-    )
     routes = routes if routes is not None else [path("", ok), path("nonce", nonce)]
-    return Bastion(settings, routes=routes, security=security)
+    return Bastion(settings, routes=routes)
 
 
 def policy(response: Any, name: str = "Content-Security-Policy") -> dict[str, str]:
@@ -617,8 +611,7 @@ class Explode:
 
 def test_an_error_further_in_still_gets_the_policy() -> None:
     settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["testserver"])
-    stack = MiddlewareStack([CSPMiddleware(settings), Explode()])
-    app = Bastion(settings, routes=[path("", ok)], security=stack)
+    app = Bastion(settings, routes=[path("", ok)], middleware=[Explode()])
     response = Client(app, raise_server_exceptions=False).get("/")
     assert response.status_code == 500
     assert response.headers["Content-Security-Policy"] == DEFAULT
@@ -632,14 +625,7 @@ def test_a_replayed_response_gets_each_header_once() -> None:
         return stored
 
     settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["testserver"])
-    stack = MiddlewareStack(
-        [
-            SecurityHeadersMiddleware(settings),
-            CSPMiddleware(settings),
-            ClickjackingMiddleware(settings),
-        ]
-    )
-    client = Client(Bastion(settings, routes=[path("", replay)], security=stack))
+    client = Client(Bastion(settings, routes=[path("", replay)]))
     first = client.get("/").headers
     second = client.get("/").headers
     assert second.raw == first.raw

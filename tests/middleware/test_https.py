@@ -8,7 +8,6 @@ import pytest
 
 from bastion import Bastion, PlainTextResponse, Request, Response, path
 from bastion.exceptions import ImproperlyConfigured
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack
 from bastion.middleware.https import HTTPSRedirectMiddleware
 from bastion.settings import ProxyConfig, SecurityConfig, Settings
 from bastion.testing import Client
@@ -25,9 +24,7 @@ ROUTES = [path("", echo), path("<path:rest>", echo)]
 
 def make_app(**overrides: Any) -> Bastion:
     overrides.setdefault("ALLOWED_HOSTS", ["testserver"])
-    settings = Settings(SECRET_KEY=KEY, **overrides)
-    security = MiddlewareStack([HostValidationMiddleware(), HTTPSRedirectMiddleware(settings)])
-    return Bastion(settings, routes=ROUTES, security=security)
+    return Bastion(Settings(SECRET_KEY=KEY, **overrides), routes=ROUTES)
 
 
 def plain(app: Bastion, **kwargs: Any) -> Client:

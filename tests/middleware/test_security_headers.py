@@ -10,10 +10,6 @@ import pytest
 from bastion import Bastion, PlainTextResponse, Request, Response, View, path
 from bastion.exceptions import ImproperlyConfigured
 from bastion.http.request import Request as BareRequest
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack
-from bastion.middleware.clickjacking import ClickjackingMiddleware
-from bastion.middleware.csp import CSPMiddleware
-from bastion.middleware.https import HTTPSRedirectMiddleware
 from bastion.middleware.security_headers import SecurityHeadersMiddleware
 from bastion.security.headers import security_headers
 from bastion.settings import SecurityConfig, Settings
@@ -26,16 +22,7 @@ ONE_YEAR = 365 * 24 * 3600
 
 def make_app(routes: list[Any], *, middleware: Sequence[Any] = (), **overrides: Any) -> Bastion:
     settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["testserver"], **overrides)
-    security = MiddlewareStack(
-        [
-            HostValidationMiddleware(),
-            HTTPSRedirectMiddleware(settings),
-            SecurityHeadersMiddleware(settings),
-            CSPMiddleware(settings),
-            ClickjackingMiddleware(settings),
-        ]
-    )
-    return Bastion(settings, routes=routes, security=security, middleware=middleware)
+    return Bastion(settings, routes=routes, middleware=middleware)
 
 
 def ok(request: Request) -> Response:

@@ -1,4 +1,9 @@
-"""``SessionMiddleware``: configuration, laziness, ``Vary``, failures of the store."""
+"""``SessionMiddleware``: configuration, laziness, ``Vary``, failures of the store.
+
+The layer is part of ``default_middleware()``, so the apps here are plain
+``Bastion(settings, routes=...)``; a project's middleware runs inside it. Probes that must
+watch the session layer from the outside are put into the stack just before it.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from bastion import (
 from bastion.cache.exceptions import CacheUnavailable
 from bastion.exceptions import ImproperlyConfigured
 from bastion.http.request import Request
-from bastion.middleware.sessions import SessionMiddleware
+from bastion.middleware import MiddlewareStack, SessionMiddleware, default_middleware
 from bastion.security.signing import Signer
 from bastion.sessions import (
     CacheSessionStore,
@@ -36,8 +41,9 @@ KEY = "middleware-key-0123456789-abcdefghijklmnopqrstuvwxyz-AB"
 NAME = "__Host-session"
 
 
-def settings(**options: Any) -> Settings:
+def settings(*, debug: bool = False, **options: Any) -> Settings:
     return Settings(
+        DEBUG=debug,
         SECRET_KEY=KEY,
         ALLOWED_HOSTS=["testserver"],
         SESSIONS=SessionConfig(**options),
@@ -78,9 +84,17 @@ ROUTES = [
 ]
 
 
-def app_with(*layers: Any, store: Any = None, **options: Any) -> Bastion:
+def app_with(*outer: Any, store: Any = None, **options: Any) -> Bastion:
+    """The default stack (with ``store`` for the session layer), ``outer`` just outside it.
+
+    ``outer`` are test probes: a project cannot put its own middleware outside the
+    framework's layers, but these tests watch what the session layer did on its way out.
+    """
     s = settings(**options)
-    return Bastion(s, routes=ROUTES, middleware=[*layers, SessionMiddleware(s, store=store)])
+    layers = list(default_middleware(s).replace(SessionMiddleware(s, store=store)))
+    at = next(i for i, layer in enumerate(layers) if isinstance(layer, SessionMiddleware))
+    security = MiddlewareStack([*layers[:at], *outer, *layers[at:]])
+    return Bastion(s, routes=ROUTES, security=security)
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -119,20 +133,24 @@ def test_session_middleware_accepts_custom_store() -> None:
 
 
 class Inspect:
-    """An outer layer that records what the request had parsed once the chain returned."""
+    """An outer layer that records what the request parsed in the session layer and inside."""
 
     def __init__(self) -> None:
         self.parsed: set[str] = set()
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
+        before = set(vars(request))
         response = call_next(request)
-        self.parsed = set(vars(request))
+        self.parsed = set(vars(request)) - before
         return response
 
 
-def test_session_middleware_untouched_session_parses_nothing() -> None:
+# Without DEBUG the HTTPS redirect (outside the session layer) has already worked out
+# is_secure; with DEBUG nothing has, so that run shows the session layer does not either.
+@pytest.mark.parametrize("debug", [False, True])
+def test_session_middleware_untouched_session_parses_nothing(debug: bool) -> None:
     inspect = Inspect()
-    client = Client(app_with(inspect))
+    client = Client(app_with(inspect, debug=debug))
     client.get("/put")
     response = client.get("/untouched")
     assert "cookies" not in inspect.parsed
@@ -184,9 +202,7 @@ class Failing:
 
 
 def test_session_middleware_lets_go_when_inner_layer_raises() -> None:
-    s = settings()
-    layer = SessionMiddleware(s)
-    app = Bastion(s, routes=ROUTES, middleware=[layer, Failing()])
+    app = Bastion(settings(), routes=ROUTES, middleware=[Failing()])
     response = Client(app, raise_server_exceptions=False).get("/put")
     assert response.status_code == 500
     assert response.headers.getlist("Set-Cookie") == []
@@ -223,8 +239,7 @@ class TokenLayer:
 
 
 def test_session_middleware_saves_what_inner_layers_store() -> None:
-    s = settings()
-    app = Bastion(s, routes=ROUTES, middleware=[SessionMiddleware(s), TokenLayer()])
+    app = Bastion(settings(), routes=ROUTES, middleware=[TokenLayer()])
     client = Client(app)
     first = client.get("/untouched")
     assert first.headers["X-Token"] == "t0ken"
@@ -241,10 +256,7 @@ def login_redirect(request: Request) -> Response:
 
 
 def test_session_middleware_keeps_view_cookies_and_redirects() -> None:
-    s = settings()
-    app = Bastion(
-        s, routes=[*ROUTES, path("login", login_redirect)], middleware=[SessionMiddleware(s)]
-    )
+    app = Bastion(settings(), routes=[*ROUTES, path("login", login_redirect)])
     client = Client(app)
     response = client.get("/login")
     assert response.status_code == 303
@@ -332,7 +344,7 @@ def test_session_middleware_with_unreachable_redis_degrades(
         CACHE_URL="redis://127.0.0.1:1/0",  # nothing listens on port 1
         SESSIONS=SessionConfig(backend="cache"),
     )
-    app = Bastion(s, routes=ROUTES, middleware=[SessionMiddleware(s)])
+    app = Bastion(s, routes=ROUTES)
     client = Client(app)
     client.set_cookie(NAME, Signer(KEY, salt=ID_SALT).sign("a" * 43))
     with caplog.at_level(logging.ERROR, logger="bastion.sessions"):

@@ -13,11 +13,6 @@ import pytest
 
 from bastion import Bastion, PlainTextResponse, Request, Response, path
 from bastion.exceptions import ImproperlyConfigured
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack
-from bastion.middleware.clickjacking import ClickjackingMiddleware
-from bastion.middleware.csp import CSPMiddleware
-from bastion.middleware.https import HTTPSRedirectMiddleware
-from bastion.middleware.security_headers import SecurityHeadersMiddleware
 from bastion.security.headers import csp_exempt, csp_override, csp_update, xframe_options_exempt
 from bastion.settings import Settings
 from bastion.testing import Client
@@ -82,16 +77,7 @@ ROUTES = [
 
 def make_app(**overrides: Any) -> Bastion:
     settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["testserver"], **overrides)
-    security = MiddlewareStack(
-        [
-            HostValidationMiddleware(),
-            HTTPSRedirectMiddleware(settings),
-            SecurityHeadersMiddleware(settings),
-            CSPMiddleware(settings),
-            ClickjackingMiddleware(settings),
-        ]
-    )
-    return Bastion(settings, routes=ROUTES, security=security)
+    return Bastion(settings, routes=ROUTES)
 
 
 def frame_ancestors(response: Any) -> list[str]:

@@ -448,3 +448,14 @@ def test_refusal_is_logged_without_token_values(
     assert "POST '/action/'" in message
     for value in (token, secret, other):
         assert value not in message
+
+
+def test_non_canonical_spellings_of_a_token_are_refused() -> None:
+    from bastion.security.csrf import mask_secret, new_secret, unmask_token
+
+    secret = new_secret()
+    token = mask_secret(secret)
+    assert unmask_token(token) == secret
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    others = [token[:-1] + c for c in alphabet if c != token[-1]]
+    assert all(unmask_token(other) != secret for other in others)

@@ -22,11 +22,6 @@ from bastion import (
     SuspiciousOperation,
     path,
 )
-from bastion.middleware import HostValidationMiddleware, MiddlewareStack
-from bastion.middleware.clickjacking import ClickjackingMiddleware
-from bastion.middleware.csp import CSPMiddleware
-from bastion.middleware.https import HTTPSRedirectMiddleware
-from bastion.middleware.security_headers import SecurityHeadersMiddleware
 from bastion.settings import ProxyConfig, Settings
 from bastion.testing import Client
 
@@ -70,17 +65,7 @@ ROUTES = [
 
 def make_app(**overrides: Any) -> Bastion:
     overrides.setdefault("ALLOWED_HOSTS", ["testserver"])
-    settings = Settings(SECRET_KEY=KEY, **overrides)
-    security = MiddlewareStack(
-        [
-            HostValidationMiddleware(),
-            HTTPSRedirectMiddleware(settings),
-            SecurityHeadersMiddleware(settings),
-            CSPMiddleware(settings),
-            ClickjackingMiddleware(settings),
-        ]
-    )
-    return Bastion(settings, routes=ROUTES, security=security)
+    return Bastion(Settings(SECRET_KEY=KEY, **overrides), routes=ROUTES)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from bastion import Bastion, JSONResponse, PlainTextResponse, default_middleware
 from bastion.cache import Cache, cache_from_url
 from bastion.http.request import Request
 from bastion.http.response import Response
-from bastion.middleware.sessions import SessionMiddleware
+from bastion.middleware import HTTPSRedirectMiddleware, SessionMiddleware
 from bastion.security.signing import Signer, signer_from_settings
 from bastion.sessions import CacheSessionStore, MemorySessionStore, SessionStore, SessionTooLarge
 from bastion.sessions.backends import COOKIE_SALT, ID_SALT
@@ -79,17 +79,29 @@ def settings_for(
 
 
 def make_app(
-    backend: str, *, cache: Cache | None = None, store: SessionStore | None = None, **kw: Any
+    backend: str,
+    *,
+    cache: Cache | None = None,
+    store: SessionStore | None = None,
+    https_redirect: bool = True,
+    **kw: Any,
 ) -> Bastion:
-    """An app with sessions; ``cache`` shares one cache between apps (else ``app.cache``)."""
+    """An app with the framework's default layers and the given session options.
+
+    ``cache`` shares one cache between apps (else each uses ``app.cache``); ``store`` gives
+    the session layer that store. ``https_redirect=False`` takes the HTTPS redirect out, so
+    that plain-HTTP requests reach the session layer (to mint the non-``__Host-`` cookie an
+    attacker would plant).
+    """
     settings = settings_for(backend, **kw)
     if cache is not None:
         store = CacheSessionStore(signer_from_settings(settings, ID_SALT), cache=cache)
-    layer = SessionMiddleware(settings, store=store)
     security = default_middleware(settings)
-    if any(isinstance(existing, SessionMiddleware) for existing in security):
-        return Bastion(settings, routes=ROUTES, security=security.replace(layer))
-    return Bastion(settings, routes=ROUTES, middleware=[layer])
+    if store is not None:
+        security = security.replace(SessionMiddleware(settings, store=store))
+    if not https_redirect:
+        security = security.without(HTTPSRedirectMiddleware, reason="tests plain-HTTP cookies")
+    return Bastion(settings, routes=ROUTES, security=security)
 
 
 def require_redis() -> None:
@@ -298,8 +310,10 @@ def test_cookie_of_one_backend_means_nothing_to_another() -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_plain_named_cookie_is_ignored_over_https(backend: str) -> None:
     # A sibling subdomain (or a man in the middle on plain HTTP) can set "session", but
-    # never "__Host-session": over HTTPS only the latter is read.
-    http = Client(make_app(backend), base_url="http://testserver")
+    # never "__Host-session": over HTTPS only the latter is read. The app answers plain HTTP
+    # here (no redirect) so that it issues a genuine "session" cookie for the attacker to
+    # plant; the victim then uses the same app over HTTPS.
+    http = Client(make_app(backend, https_redirect=False), base_url="http://testserver")
     app = http.app
     planted = session_cookie(http.get("/put", query={"role": "attacker"}), "session")
     assert planted

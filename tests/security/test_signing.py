@@ -338,3 +338,30 @@ def test_json_module_is_what_decodes() -> None:
     with pytest.raises(ValueError, match="Infinity is not valid JSON"):
         signing_module._DECODER.decode("Infinity")
     assert json.loads("1") == signing_module._DECODER.decode("1")
+
+
+def test_non_canonical_base64_spellings_of_a_signature_are_refused() -> None:
+    """The spare bits of the last base64 character must not give a second valid spelling."""
+    import base64
+
+    from bastion.signing import BadSignature, Signer
+
+    signer = Signer("k" * 64, salt="canonical")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    refused = 0
+    for value in (f"user:{i}" for i in range(40)):
+        signed = signer.sign(value)
+        head, last = signed[:-1], signed[-1]
+        sig = signed.rsplit(".", 1)[1]
+        decoded = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+        for other in alphabet:
+            if other == last:
+                continue
+            candidate = head + other
+            tail = candidate.rsplit(".", 1)[1]
+            same = base64.urlsafe_b64decode(tail + "=" * (-len(tail) % 4)) == decoded
+            if same:  # a lenient decoder would accept this spelling
+                with pytest.raises(BadSignature):
+                    signer.unsign(candidate)
+                refused += 1
+    assert refused >= 40  # every signature has spellings that differ only in spare bits

@@ -217,7 +217,9 @@ def make_app() -> Iterator[AppFactory]:
     prefix = f"sess{secrets.token_hex(6)}"
     built: list[Bastion] = []
 
-    def make(backend: str = "signed_cookie", *, https_redirect: bool = True, **options: Any) -> Bastion:
+    def make(
+        backend: str = "signed_cookie", *, https_redirect: bool = True, **options: Any
+    ) -> Bastion:
         if backend == "redis":
             require_redis()
             options["extra"] = {"CACHE_URL": REDIS_URL, "CACHE": CacheConfig(key_prefix=prefix)}

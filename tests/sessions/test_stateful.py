@@ -13,10 +13,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from bastion import Bastion, JSONResponse, default_middleware, path
+from bastion import Bastion, JSONResponse, path
 from bastion.http.request import Request
 from bastion.http.response import Response
-from bastion.middleware.sessions import SessionMiddleware
 from bastion.settings import SessionConfig, Settings
 from bastion.testing import Client
 

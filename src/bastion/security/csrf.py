@@ -85,12 +85,20 @@ def unmask_token(token: str) -> bytes | None:
     if not _TOKEN.fullmatch(token):
         return None
     raw = _b64decode(token[len(_VERSION) :])
+    if raw is None:
+        return None
     return _xor(raw[:SECRET_BYTES], raw[SECRET_BYTES:])
 
 
-def _b64decode(text: str) -> bytes:
-    # Only called on text that matched _SECRET or _TOKEN, so decoding cannot fail.
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def _b64decode(text: str) -> bytes | None:
+    """The bytes of ``text``, or None unless it is their one canonical base64url spelling.
+
+    Only called on text that matched _SECRET or _TOKEN, so decoding itself cannot fail; the
+    spare bits of the last character must be zero, so each token has a single valid form.
+    """
+    decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    canonical = base64.urlsafe_b64encode(decoded).rstrip(b"=").decode("ascii") == text
+    return decoded if canonical else None
 
 
 def _xor(left: bytes, right: bytes) -> bytes:

@@ -225,6 +225,12 @@ class Signer:
             raw = signed.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates: nothing we signed
             raise BadSignature("The value is not a signed value of a known format.") from None
+        # base64 leaves spare bits in the last character, and the decoder ignores them: "...A"
+        # and "...B" would verify alike. Only the canonical spelling is accepted, so a signed
+        # value has exactly one valid form (a "used tokens" list cannot be dodged).
+        parts = raw.rsplit(b".", 2)
+        if len(parts) != 3 or not (_canonical(parts[1]) and _canonical(parts[2])):
+            raise BadSignature("The signature does not match.")
         try:
             if max_age is None:  # the common case: no datetime to build
                 data = self._signer.unsign(raw)
@@ -235,6 +241,15 @@ class Signer:
             raise BadSignature("The signature does not match.") from exc
         # ``raw`` is UTF-8 and ``data`` a part of it cut at an ASCII ".": it decodes.
         return data.decode("utf-8")
+
+
+def _canonical(segment: bytes) -> bool:
+    """Whether ``segment`` is the one unpadded base64url spelling of the bytes it encodes."""
+    try:
+        decoded = base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return base64.urlsafe_b64encode(decoded).rstrip(b"=") == segment
 
 
 def _check_age(date_signed: datetime, max_age: int) -> None:
