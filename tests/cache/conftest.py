@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from services import answers, require_service
 
 from bastion.cache import Cache, cache_from_url
 from bastion.settings.state import CacheConfig
@@ -31,25 +32,9 @@ BACKENDS = ["locmem", "redis", "memcached"]
 MakeCache = Callable[..., Cache]
 
 
-def answers(address: tuple[str, int]) -> bool:
-    """Whether something accepts TCP connections at ``address``."""
-    try:
-        with socket.create_connection(address, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def require(name: str, address: tuple[str, int]) -> None:
     """Skip (or, under ``CI=true``, fail) unless the service at ``address`` answers."""
-    if answers(address):
-        return
-    message = (
-        f"{name} is not answering on {address[0]}:{address[1]}; `bash .ci/services.sh` starts it."
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} CI=true requires every service.")
-    pytest.skip(message)
+    require_service(name, *address)
 
 
 def random_prefix() -> str:
@@ -127,7 +112,7 @@ def spawn(program: str, argv: Callable[[int], list[str]]) -> Iterator[tuple[str,
     )
     try:
         deadline = time.monotonic() + 5
-        while not answers(("127.0.0.1", port)):
+        while not answers("127.0.0.1", port):
             if time.monotonic() > deadline or process.poll() is not None:
                 pytest.fail(f"a private {program} did not start on port {port}")
             time.sleep(0.02)

@@ -10,13 +10,12 @@ runs and tests never share counters on the shared servers.
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import pytest
+from services import require_service
 
 from bastion import Bastion
 from bastion.ratelimit import RateLimiter
@@ -37,13 +36,7 @@ UNREACHABLE = {
 def service_url(name: str) -> str:
     """The URL of a running service, or skip (fail under ``CI=true``) when it is down."""
     host, port, url = SERVICES[name]
-    try:
-        socket.create_connection((host, port), timeout=0.5).close()
-    except OSError:
-        message = f"{name} is not answering on {host}:{port}; run `bash .ci/services.sh`."
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    require_service(name, host, port)
     return url
 
 

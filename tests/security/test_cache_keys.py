@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import builtins
 import logging
-import os
 import pickle
 import secrets
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymemcache.client.base import check_key_helper
+from services import require_service
 
 from bastion.cache import Cache, InvalidCacheKey, cache_from_url
 from bastion.exceptions import BastionError
@@ -46,14 +45,7 @@ def _require(backend: str) -> None:
     address = SERVICES.get(backend)
     if address is None:
         return
-    try:
-        with socket.create_connection(address, timeout=1):
-            return
-    except OSError:
-        message = f"{backend} is not answering on {address[0]}:{address[1]}; run .ci/services.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true requires it)")
-        pytest.skip(message)
+    require_service(backend, *address)
 
 
 @pytest.fixture(params=list(URLS))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from services import require_service
 
 from bastion import Bastion, PlainTextResponse, Request, Response, path
 from bastion.ratelimit import ratelimit, ratelimit_exempt
@@ -156,13 +155,7 @@ def test_key_function_value_cannot_pose_as_another_client(
 
 
 def _service(host: str, port: int) -> None:
-    try:
-        socket.create_connection((host, port), timeout=0.5).close()
-    except OSError:
-        message = f"nothing answers on {host}:{port}; run `bash .ci/services.sh`."
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    require_service(f"The service at {host}:{port}", host, port)
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import pickle
 import secrets
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
+from services import require_service
 
 from bastion import Bastion, JSONResponse, PlainTextResponse, default_middleware, path
 from bastion.cache import Cache, cache_from_url
@@ -105,14 +104,7 @@ def make_app(
 
 
 def require_redis() -> None:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return
-    except OSError:
-        message = "Redis is not answering on 127.0.0.1:6379; `bash .ci/services.sh` starts it."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} CI=true requires every service.")
-        pytest.skip(message)
+    require_service("Redis", "127.0.0.1", 6379)
 
 
 class Deployment:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
 import pytest
+from services import require_service
 
 from bastion import Bastion, JSONResponse, PlainTextResponse, default_middleware, path
 from bastion.http.request import Request
@@ -145,14 +144,7 @@ ROUTES = [
 
 def require_redis() -> None:
     """Skip (or, under ``CI=true``, fail) unless Redis answers on 127.0.0.1:6379."""
-    try:
-        with socket.create_connection(REDIS_ADDRESS, timeout=1):
-            return
-    except OSError:
-        message = "Redis is not answering on 127.0.0.1:6379; `bash .ci/services.sh` starts it."
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} CI=true requires every service.")
-        pytest.skip(message)
+    require_service("Redis", *REDIS_ADDRESS)
 
 
 def settings_for(
