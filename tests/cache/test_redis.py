@@ -81,28 +81,6 @@ def test_values_are_stored_as_json_text(redis_url: str, raw: redis.Redis) -> Non
         cache.clear()
 
 
-def test_every_operation_reports_an_unreachable_server() -> None:
-    # Port 1 on the loopback refuses at once: nothing listens there.
-    with make("redis://127.0.0.1:1/0") as cache:
-        calls = [
-            lambda: cache.get("k"),
-            lambda: cache.set("k", 1),
-            lambda: cache.add("k", 1),
-            lambda: cache.delete("k"),
-            lambda: cache.has_key("k"),
-            lambda: cache.get_many(["k"]),
-            lambda: cache.set_many({"k": 1}),
-            lambda: cache.delete_many(["k"]),
-            lambda: cache.incr("k"),
-            lambda: cache.touch("k"),
-            lambda: cache.touch("k", None),
-            cache.clear,
-        ]
-        for call in calls:
-            with pytest.raises(CacheUnavailable, match=r"Redis at redis://127\.0\.0\.1:1/0"):
-                call()
-
-
 def test_unavailable_message_hides_the_password() -> None:
     with make("redis://:hunter2@127.0.0.1:1/0") as cache, pytest.raises(CacheUnavailable) as info:
         cache.get("k")

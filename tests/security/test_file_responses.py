@@ -167,8 +167,6 @@ def test_finalize_response_huge_start_is_416_not_500(data_file: Path) -> None:
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null", "/dev/urandom"])
 def test_file_response_refuses_devices(device: str) -> None:
-    if not os.path.exists(device):
-        pytest.skip(f"{device} does not exist here")
     with pytest.raises(ValueError, match="not a regular file"):
         FileResponse(device)
 

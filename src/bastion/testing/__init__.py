@@ -9,8 +9,9 @@ every run where Bastion is installed, and such a run must not pay for the client
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from bastion._exports import lazy_exports
 
 if TYPE_CHECKING:
     from bastion.testing._encoding import FileSpec as FileSpec
@@ -48,14 +49,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'bastion.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports("bastion.testing", _HOMES, globals())
