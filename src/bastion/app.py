@@ -6,12 +6,15 @@ apps and the error renderer, and it is the WSGI callable.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bastion.apps import App
 from bastion.cache import Cache, cache_from_url
+from bastion.db.engine import Databases
 from bastion.exceptions import ImproperlyConfigured
 from bastion.handlers.base import Dispatcher, build_chain, check_redirect, resolve
 from bastion.handlers.errors import ErrorPage, ErrorRenderer
@@ -93,6 +96,12 @@ class Bastion:
             static=self.static.url,
         )
         # Shared services, reached by middleware and views through ``request.app``.
+        self.databases = Databases(settings.database_urls, routers=settings.DATABASE_ROUTERS)
+        # Models are process-wide classes: they use the databases of the application built
+        # last (one per process in production); tests activate their own with activate().
+        self.databases.install()
+        for app in self.apps:
+            _import_models(app)
         self.cache: Cache = cache_from_url(settings.CACHE_URL, settings.CACHE)
         self.ratelimiter: RateLimiter = RateLimiter(settings)
         self.errors = ErrorRenderer(settings, error_page=error_page)
@@ -132,6 +141,9 @@ class Bastion:
             return finalize_response(request, response)
         except Exception as exc:
             return self.errors.response_for_exception(request, exc)
+        finally:
+            # One connection per request: back to the pool when the response is ready.
+            self.databases.release()
 
     def reverse(self, name: str, /, **params: Any) -> str:
         """The path of a named route, e.g. ``app.reverse("blog:detail", slug="hello")``.
@@ -144,6 +156,13 @@ class Bastion:
     def url_for(self, request: Request, name: str, /, **params: Any) -> str:
         """The URL path of a named route as seen by the client of ``request``."""
         return request.root_path + self.router.reverse(name, **params)
+
+
+def _import_models(app: App) -> None:
+    """Import ``<app>.models`` when it exists, so the app's models are registered."""
+    module = f"{app.package}.models"
+    if importlib.util.find_spec(module) is not None:
+        importlib.import_module(module)
 
 
 def _unique_apps(apps: Sequence[App]) -> tuple[App, ...]:

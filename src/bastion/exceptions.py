@@ -7,6 +7,8 @@ place (:mod:`bastion.handlers.errors`).
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BadHeaderError",
     "BastionError",
@@ -14,6 +16,7 @@ __all__ = [
     "DisallowedRedirect",
     "ImproperlyConfigured",
     "SuspiciousOperation",
+    "ValidationError",
 ]
 
 
@@ -57,3 +60,49 @@ class BadHeaderError(SuspiciousOperation, ValueError):
     A SuspiciousOperation (400) because such values nearly always come from the request,
     e.g. a ``?next=`` parameter copied into a ``Location`` header.
     """
+
+
+class ValidationError(BastionError, ValueError):
+    """A value failed validation; carries user-facing messages, per field when known.
+
+    Args:
+        message: one message, a list of messages or ``{field: [messages]}``.
+        code: a short machine-readable reason (``"max_length"``, ``"unique"``...).
+        params: values interpolated into the message with ``%(name)s``.
+    """
+
+    def __init__(
+        self,
+        message: str | list[Any] | dict[str, Any] | ValidationError,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.code = code
+        self.params = params
+        self.error_dict: dict[str, list[str]] | None = None
+        if isinstance(message, ValidationError):
+            self.error_dict = message.error_dict
+            self.error_list: list[str] = list(message.error_list)
+            self.code = code or message.code
+        elif isinstance(message, dict):
+            self.error_dict = {
+                key: ValidationError(value).messages for key, value in message.items()
+            }
+            self.error_list = [m for msgs in self.error_dict.values() for m in msgs]
+        elif isinstance(message, list):
+            self.error_list = [m for item in message for m in ValidationError(item).messages]
+        else:
+            self.error_list = [message % params if params else message]
+        super().__init__(self.error_dict if self.error_dict is not None else self.error_list)
+
+    @property
+    def messages(self) -> list[str]:
+        """Every message, in order."""
+        return list(self.error_list)
+
+    @property
+    def message_dict(self) -> dict[str, list[str]]:
+        """Messages by field name (``"__all__"`` for errors of the whole object)."""
+        if self.error_dict is None:
+            return {"__all__": self.messages}
+        return {key: list(value) for key, value in self.error_dict.items()}

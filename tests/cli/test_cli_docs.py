@@ -38,7 +38,7 @@ def test_settings_doc_lists_every_setting_with_default_and_variable() -> None:
     for field in dataclasses.fields(Settings):
         assert field.name in rows, field.name
         _, default, env, meaning = rows[field.name]
-        assert f"BASTION_{field.name}" in env
+        assert f"BASTION_{field.name}" in env or env == "(module only)"
         assert meaning
         value = getattr(Settings(), field.name)
         if dataclasses.is_dataclass(value):

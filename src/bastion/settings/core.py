@@ -10,7 +10,7 @@ import dataclasses
 import re
 import secrets
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -92,6 +92,11 @@ class Settings:
     """Redirect ``/path`` to ``/path/`` (308) when only the latter has a route."""
     DATABASE_URL: str = field(default="sqlite:///db.sqlite3", repr=False)
     """The default database, as a URL (``postgresql://...``, ``mysql://...``, ``sqlite:///...``)."""
+    DATABASES: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """More databases by alias (``{"replica": "postgresql://..."}``); ``"default"`` is
+    ``DATABASE_URL`` unless given here."""
+    DATABASE_ROUTERS: Sequence[Any] = ()
+    """Router objects choosing the database of each query (reads to a replica...)."""
     CACHE_URL: str = field(default="locmem://", repr=False)
     """The default cache (``redis://...``, ``memcached://...``, ``locmem://``)."""
     EMAIL_URL: str = field(default="console://", repr=False)
@@ -146,6 +151,11 @@ class Settings:
         if not hosts and self.DEBUG:
             return DEBUG_ALLOWED_HOSTS
         return hosts
+
+    @property
+    def database_urls(self) -> dict[str, str]:
+        """Every database by alias, ``"default"`` from ``DATABASE_URL`` unless overridden."""
+        return {"default": self.DATABASE_URL, **dict(self.DATABASES)}
 
     def for_startup(self) -> Settings:
         """Validate for serving and return the settings to run with.

@@ -161,6 +161,6 @@ def _cast(key: str, raw: str, hint: Any) -> Any:
             choices = ", ".join(typing.get_args(target))
             raise ImproperlyConfigured(f"{key}={raw!r} is not one of: {choices}.")
         return raw
-    if origin in (tuple, collections.abc.Sequence):  # Sequence[str] / tuple[str, ...]
+    if origin in (tuple, collections.abc.Sequence) and typing.get_args(target)[0] is str:
         return tuple(item.strip() for item in raw.split(",") if item.strip())
     raise ImproperlyConfigured(f"{key} cannot be set from the environment.")
