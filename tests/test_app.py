@@ -221,3 +221,49 @@ def test_app_declaration_errors() -> None:
     assert app.label == "http"
     assert app.templates_dir is None
     assert app.static_dir is None
+
+
+def test_app_installs_its_databases_and_releases_the_connection_per_request(
+    wsgi: Any, tmp_path: Any
+) -> None:
+    from bastion.db import databases, get_connection
+
+    seen: list[Any] = []
+
+    def query(request: Request) -> Response:
+        conn = get_connection()
+        cursor = conn.execute("SELECT 1")
+        cursor.close()
+        seen.append(conn)
+        return PlainTextResponse("ok")
+
+    settings = SETTINGS.replace(BASE_DIR=str(tmp_path), DATABASE_URL="sqlite:///app.db")
+    app = Bastion(settings, routes=[path("q", query)])
+    try:
+        assert databases() is app.databases
+        assert app.databases.urls["default"] == f"sqlite:///{tmp_path}/app.db"
+        result = wsgi.call(app, wsgi.environ("/q"))
+        assert result.body == b"ok"
+        assert seen[0]._raw is None  # back in the pool once the response was ready
+    finally:
+        app.databases.uninstall()
+        app.databases.close()
+
+
+def test_app_imports_the_models_of_its_apps(tmp_path: Any, monkeypatch: Any) -> None:
+    package = tmp_path / "shelf"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text(
+        "from bastion.db import models\n\n"
+        "class Shelf(models.Model):\n"
+        "    label = models.CharField(max_length=20)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = Bastion(SETTINGS, apps=[App("shelf")])
+    try:
+        from bastion.db.models import registry
+
+        assert [m.__name__ for m in registry.models("shelf")] == ["Shelf"]
+    finally:
+        app.databases.uninstall()

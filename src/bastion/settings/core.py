@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -155,7 +156,18 @@ class Settings:
     @property
     def database_urls(self) -> dict[str, str]:
         """Every database by alias, ``"default"`` from ``DATABASE_URL`` unless overridden."""
-        return {"default": self.DATABASE_URL, **dict(self.DATABASES)}
+        urls = {"default": self.DATABASE_URL, **dict(self.DATABASES)}
+        return {alias: self._anchor_sqlite(url) for alias, url in urls.items()}
+
+    def _anchor_sqlite(self, url: str) -> str:
+        """A relative SQLite path is relative to ``BASE_DIR``, not to the working directory."""
+        prefix = "sqlite:///"
+        if not url.startswith(prefix):
+            return url
+        location = url[len(prefix) :]
+        if not location or location.startswith((":memory:", "/", "file:")):
+            return url
+        return prefix + str(Path(self.BASE_DIR).resolve() / location)
 
     def for_startup(self) -> Settings:
         """Validate for serving and return the settings to run with.
