@@ -2,7 +2,9 @@
 
 Every app is measured in process (one interpreter each) and over the wire (one gunicorn
 each), the apps taking turns within each measure. An app that answers wrongly is reported
-as FAILED and the run exits 1: a fast wrong answer is never printed as a number.
+as FAILED and the run exits 1: a fast wrong answer is never printed as a number. PostgreSQL
+is prepared first; when it cannot be, the database endpoints are reported as unavailable
+with the reason and the others still run (under ``CI=true`` that fails the run).
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ import os
 import platform
 import subprocess
 import sys
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
-from bench.apps import APPS
+from bench.apps import APPS, DB_ENDPOINTS, ENDPOINTS
+from bench.database import prepare
 from bench.interleave import measure_inprocess
+from bench.latency import awake_cpus
 from bench.paths import REPO
-from bench.report import render_summary, render_table
+from bench.report import render_summary, render_table, render_unavailable
 from bench.wire import ensure_wrk, measure_apps
 
 __all__ = ["main"]
@@ -33,6 +38,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--verify-only", action="store_true", help="check answers, no timing")
     parser.add_argument("--duration", type=int, help="wrk seconds per app and endpoint (default 5)")
     parser.add_argument("--apps", default=",".join(APPS), help="comma-separated subset")
+    parser.add_argument(
+        "--endpoints", default=",".join(ENDPOINTS), help="comma-separated subset of endpoints"
+    )
+    parser.add_argument(
+        "--awake-cpus", action="store_true", help="keep idle CPUs polling (root; see latency.py)"
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--report", metavar="PATH", help="print a saved --json file")
@@ -41,6 +52,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     unknown = sorted(set(args.apps) - set(APPS))
     if unknown:
         parser.error(f"unknown app(s) {unknown}; choose from {sorted(APPS)}")
+    args.endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
+    unknown = sorted(set(args.endpoints) - set(ENDPOINTS))
+    if unknown:
+        parser.error(f"unknown endpoint(s) {unknown}; choose from {list(ENDPOINTS)}")
     if args.only:
         args.measures = [args.only]
     else:
@@ -68,7 +83,10 @@ def _commit() -> str:
 
 def _metadata(args: argparse.Namespace) -> dict[str, Any]:
     versions = {}
-    for name in ("bastion", "django", "flask", "jinja2", "gunicorn"):
+    for name in (
+        "bastion", "django", "flask", "jinja2", "gunicorn",
+        "psycopg", "sqlalchemy", "flask-sqlalchemy",
+    ):  # fmt: skip
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -85,6 +103,24 @@ def _metadata(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _runnable(results: dict[str, Any]) -> list[str]:
+    return [e for e in results["endpoints"] if e not in results["unavailable"]]
+
+
+def _prepare_database(results: dict[str, Any]) -> None:
+    """Fill PostgreSQL's tables, or mark the database endpoints unavailable and say why."""
+    wanted = [e for e in results["endpoints"] if e in DB_ENDPOINTS]
+    if not wanted:
+        return
+    readiness = prepare()
+    if readiness.reason:
+        results["unavailable"] = dict.fromkeys(wanted, readiness.reason)
+        _progress(f"unavailable {', '.join('/' + e for e in wanted)}: {readiness.reason}")
+    else:
+        results["meta"]["database"] = readiness.server
+        _progress(f"database    ready ({readiness.server})")
+
+
 def _run_inprocess(args: argparse.Namespace, results: dict[str, Any]) -> None:
     options, repeats = ["--target", "0.3", "--warmup", "0.2"], 7
     if args.verify_only:
@@ -92,7 +128,11 @@ def _run_inprocess(args: argparse.Namespace, results: dict[str, Any]) -> None:
     elif args.quick:
         options, repeats = ["--target", "0.05", "--warmup", "0.05"], 3
     measured, errors = measure_inprocess(
-        args.apps, options=options, repeats=repeats, progress=_progress
+        args.apps,
+        endpoints=_runnable(results),
+        options=options,
+        repeats=repeats,
+        progress=_progress,
     )
     for app, entry in measured.items():
         results["apps"][app]["stack"] = entry["stack"]
@@ -112,7 +152,9 @@ def _run_wire(args: argparse.Namespace, results: dict[str, Any]) -> None:
             results["wire_note"] = "n/a (wrk missing)"
     # An app that already failed in-process is not served: its numbers would not be shown.
     specs = {a: APPS[a] for a in args.apps if not results["apps"][a].get("error")}
-    measured, errors = measure_apps(specs, duration=args.duration, wrk=wrk, progress=_progress)
+    measured, errors = measure_apps(
+        specs, endpoints=_runnable(results), duration=args.duration, wrk=wrk, progress=_progress
+    )
     for app, entry in measured.items():
         results["apps"][app]["wire"] = entry["rps"]
         results["apps"][app]["wire_runs"] = entry["runs"]
@@ -127,12 +169,19 @@ def _print(results: dict[str, Any], args: argparse.Namespace) -> None:
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     print(f"\nPython {meta['python']} on {meta['machine']}; {versions}")
     print(f"commit {meta.get('commit', 'unknown')}, {meta['date']}")
+    if meta.get("database"):
+        print(f"database: {meta['database']} on loopback")
+    if meta.get("cpus"):
+        print(f"CPUs: {meta['cpus']}")
+    unavailable = render_unavailable(results)
     stack = results["apps"].get("bastion", {}).get("stack")
     if stack is not None:
         print(f"Bastion middleware: {', '.join(stack) or 'none'}")
     if args.verify_only:
         for app, entry in results["apps"].items():
             print(f"{app:8} {'FAILED: ' + entry['error'] if entry.get('error') else 'verified'}")
+        if unavailable:
+            print(unavailable)
         return
     if "wire" in results["measures"]:
         print(f"wire: gunicorn {meta['gunicorn']}, wrk {meta['wrk']}, loopback")
@@ -140,6 +189,8 @@ def _print(results: dict[str, Any], args: argparse.Namespace) -> None:
     print(render_table(results, markdown=args.markdown))
     print()
     print(render_summary(results))
+    if unavailable:
+        print(unavailable)
     harness = [e["harness_us"] for e in results["apps"].values() if "harness_us" in e]
     if harness:
         print(f"(in-process figures include the harness itself: {min(harness):.2f} µs/request)")
@@ -157,17 +208,29 @@ def main(argv: list[str] | None = None) -> int:
         args.verify_only = False
         _print(results, args)
         return 0
-    results = {
+    results: dict[str, Any] = {
         "meta": _metadata(args),
         "measures": args.measures,
+        "endpoints": args.endpoints,
+        "unavailable": {},
         "apps": {app: {} for app in args.apps},
     }
-    if "inprocess" in args.measures:
-        _run_inprocess(args, results)
-    if "wire" in args.measures:
-        _run_wire(args, results)
+    with ExitStack() as held:
+        if args.awake_cpus:
+            problem = held.enter_context(awake_cpus())
+            results["meta"]["cpus"] = problem or "kept awake (/dev/cpu_dma_latency = 0)"
+            _progress(f"cpus        {results['meta']['cpus']}")
+        _prepare_database(results)
+        if _runnable(results):
+            if "inprocess" in args.measures:
+                _run_inprocess(args, results)
+            if "wire" in args.measures:
+                _run_wire(args, results)
     _print(results, args)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(results, out, indent=2, ensure_ascii=False)
-    return 1 if any(entry.get("error") for entry in results["apps"].values()) else 0
+    failed = any(entry.get("error") for entry in results["apps"].values())
+    # In CI a green run must mean every endpoint ran, as the tests require every service.
+    missing_service = bool(results["unavailable"]) and os.environ.get("CI") == "true"
+    return 1 if failed or missing_service else 0

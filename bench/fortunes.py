@@ -1,8 +1,9 @@
 """The TechEmpower fortunes, shared by every app so all of them render the same data.
 
-The data lives in memory (no database): the bench measures the framework, the template
-engine and escaping, not a driver. The twelve rows are TechEmpower's own, including the
-``<script>`` row that proves each engine escapes and the Japanese row that proves UTF-8.
+``/template`` renders them from memory, so it measures the framework, the template engine
+and escaping, not a driver; `bench.database` stores the same rows in the ``fortune`` table
+that ``/fortunes`` reads. The twelve rows are TechEmpower's own, including the ``<script>``
+row that proves each engine escapes and the Japanese row that proves UTF-8.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from time import perf_counter_ns
 from typing import IO, Any
 
-from bench.apps import APPS, ENDPOINTS
-from bench.verify import BenchError, check_response
+from bench.apps import APPS, ENDPOINTS, TARGETS
+from bench.verify import BenchError, verify
 from bench.wsgi_client import WSGIApp, call, environ_factory, load_app
 
 __all__ = ["main", "verify_app"]
@@ -56,9 +56,9 @@ def _batch(app: WSGIApp, make_environ: Callable[[], dict[str, Any]], n: int) -> 
     return elapsed
 
 
-def _calibrate(app: WSGIApp, path: str, *, target_s: float, warmup_s: float) -> int:
-    """Warm ``path`` up for ``warmup_s``; return the batch size that lasts ``target_s``."""
-    make_environ = environ_factory(path)
+def _calibrate(app: WSGIApp, target: str, *, target_s: float, warmup_s: float) -> int:
+    """Warm ``target`` up for ``warmup_s``; return the batch size that lasts ``target_s``."""
+    make_environ = environ_factory(target)
     warm_until = perf_counter_ns() + int(warmup_s * 1e9)
     while perf_counter_ns() < warm_until:
         _batch(app, make_environ, 50)
@@ -68,9 +68,9 @@ def _calibrate(app: WSGIApp, path: str, *, target_s: float, warmup_s: float) -> 
     return max(1, int(n * target_s * 1e9 / elapsed))
 
 
-def _timed_run(app: WSGIApp, path: str, n: int) -> int:
+def _timed_run(app: WSGIApp, target: str, n: int) -> int:
     gc.collect()  # each run starts from the same heap; GC stays on, as in production
-    return _batch(app, environ_factory(path), n)
+    return _batch(app, environ_factory(target), n)
 
 
 def _harness_us(target_s: float, warmup_s: float) -> float:
@@ -78,10 +78,9 @@ def _harness_us(target_s: float, warmup_s: float) -> float:
     return min(_timed_run(_null_app, "/plaintext", n) for _ in range(3)) / n / 1000
 
 
-def verify_app(app: WSGIApp) -> None:
-    """Check one response per endpoint; raise `BenchError` on the first wrong answer."""
-    for endpoint in ENDPOINTS:
-        check_response(endpoint, *call(app, environ_factory("/" + endpoint)()))
+def verify_app(app: WSGIApp, endpoints: Iterable[str] = ENDPOINTS) -> None:
+    """Check every answer of ``endpoints``; raise `BenchError` on the first wrong one."""
+    verify(endpoints, lambda target: call(app, environ_factory(target)()))
 
 
 def _stack(app: WSGIApp) -> list[str] | None:
@@ -97,22 +96,22 @@ def _serve(args: argparse.Namespace, out: IO[str]) -> None:
 
     try:
         app = load_app(APPS[args.app])
-    except ImportError as exc:
-        raise BenchError(f"cannot import {APPS[args.app]}: {exc}") from exc
-    verify_app(app)
+    except Exception as exc:  # a missing module, or settings the framework refuses
+        raise BenchError(f"cannot import {APPS[args.app]}: {type(exc).__name__}: {exc}") from exc
+    verify_app(app, args.endpoints)
     hello: dict[str, Any] = {"stack": _stack(app)}
     if not args.verify_only:
         timing = {"target_s": args.target, "warmup_s": args.warmup}
         hello["harness_us"] = _harness_us(**timing)
-        hello["n"] = {e: _calibrate(app, "/" + e, **timing) for e in ENDPOINTS}
+        hello["n"] = {e: _calibrate(app, TARGETS[e], **timing) for e in args.endpoints}
     say(hello)
     for line in sys.stdin:
         command = line.strip()
         if command == "verify":  # a throttle or a cache that breaks after N requests
-            verify_app(app)
+            verify_app(app, args.endpoints)
             say({"ok": True})
-        elif command in ENDPOINTS:
-            say({"ns": _timed_run(app, "/" + command, hello["n"][command])})
+        elif command in args.endpoints:
+            say({"ns": _timed_run(app, TARGETS[command], hello["n"][command])})
         else:
             raise BenchError(f"unknown command {command!r}")
 
@@ -124,7 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=0.3, help="seconds per timed run")
     parser.add_argument("--warmup", type=float, default=0.2, help="seconds per endpoint")
     parser.add_argument("--verify-only", action="store_true")
+    parser.add_argument(
+        "--endpoints", default=",".join(ENDPOINTS), help="comma-separated endpoints to run"
+    )
     args = parser.parse_args(argv)
+    args.endpoints = [e for e in args.endpoints.split(",") if e]
+    unknown = sorted(set(args.endpoints) - set(ENDPOINTS))
+    if unknown:
+        parser.error(f"unknown endpoint(s) {unknown}")
     # The protocol gets the real stdout; anything an app prints goes to stderr instead.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr

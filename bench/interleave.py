@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from bench.apps import ENDPOINTS
 from bench.paths import REPO, child_env
 from bench.verify import BenchError
 
@@ -80,6 +79,7 @@ def _summary(runs: list[float], n: int) -> dict[str, Any]:
 def measure_inprocess(
     apps: list[str],
     *,
+    endpoints: list[str],
     options: list[str],
     repeats: int,
     progress: Callable[[str], None],
@@ -88,6 +88,7 @@ def measure_inprocess(
 
     Args:
         apps: App names (keys of `bench.apps.APPS`).
+        endpoints: Endpoints to verify and time (names in `bench.apps.ENDPOINTS`).
         options: Extra worker options (``--target``, ``--warmup``, ``--verify-only``).
         repeats: Timed runs per endpoint and app (0 to verify only).
         progress: Called with one line per finished step.
@@ -102,7 +103,7 @@ def measure_inprocess(
     runs: dict[str, dict[str, list[float]]] = {}
     try:
         for app in apps:  # one at a time, so each warms up and calibrates on a quiet machine
-            worker = _Worker(app, options)
+            worker = _Worker(app, ["--endpoints", ",".join(endpoints), *options])
             try:
                 hello = worker.read()
             except BenchError as exc:
@@ -111,10 +112,10 @@ def measure_inprocess(
                 continue
             results[app] = {"stack": hello["stack"], "harness_us": hello.get("harness_us")}
             workers[app] = (worker, hello.get("n", {}))
-            runs[app] = {e: [] for e in ENDPOINTS}
+            runs[app] = {e: [] for e in endpoints}
             progress(f"in-process  {app:8} verified")
         for repeat in range(repeats):
-            for endpoint in ENDPOINTS:
+            for endpoint in endpoints:
                 for app, (worker, sizes) in list(workers.items()):
                     try:
                         ns = worker.ask(endpoint)["ns"]
@@ -134,7 +135,7 @@ def measure_inprocess(
             else:
                 if repeats:
                     results[app]["endpoints"] = {
-                        e: _summary(runs[app][e], sizes[e]) for e in ENDPOINTS
+                        e: _summary(runs[app][e], sizes[e]) for e in endpoints
                     }
     finally:
         for worker, _sizes in workers.values():

@@ -12,7 +12,8 @@ import cProfile
 import pstats
 import sys
 
-from bench.apps import APPS, ENDPOINTS
+from bench.apps import APPS, DB_ENDPOINTS, ENDPOINTS, TARGETS
+from bench.database import prepare
 from bench.inprocess import verify_app
 from bench.wsgi_client import call, environ_factory, load_app
 
@@ -28,9 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     args = parser.parse_args(argv)
+    if args.endpoint in DB_ENDPOINTS:
+        readiness = prepare()
+        if readiness.reason:
+            print(readiness.reason, file=sys.stderr)
+            return 1
     app = load_app(APPS[args.app])
-    verify_app(app)  # never profile a wrong answer
-    make_environ = environ_factory("/" + args.endpoint)
+    verify_app(app, [args.endpoint])  # never profile a wrong answer
+    make_environ = environ_factory(TARGETS[args.endpoint])
     for _ in range(200):  # warm caches (compiled templates, routes) before profiling
         call(app, make_environ())
     profiler = cProfile.Profile()

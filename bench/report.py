@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.apps import ENDPOINTS
+from bench.apps import ENDPOINTS, TARGETS
 
-__all__ = ["LABELS", "render_summary", "render_table"]
+__all__ = ["LABELS", "endpoints_of", "render_summary", "render_table", "render_unavailable"]
 
 LABELS = {"bare": "bare WSGI", "bastion": "Bastion", "flask": "Flask", "django": "Django"}
 _ORDER = ("bare", "bastion", "flask", "django")
@@ -25,6 +25,25 @@ _HEADINGS = (
 )
 
 
+def endpoints_of(results: dict[str, Any]) -> list[str]:
+    """The endpoints a run covered, unavailable ones included, in `ENDPOINTS` order.
+
+    A JSON file saved before runs recorded them lists whichever endpoints have figures.
+    """
+    if "endpoints" in results:
+        return [e for e in ENDPOINTS if e in results["endpoints"]]
+    measured: set[str] = set()
+    for entry in results["apps"].values():
+        measured.update(entry.get("inprocess") or {}, entry.get("wire") or {})
+    return [e for e in ENDPOINTS if e in measured]
+
+
+def _label(endpoint: str) -> str:
+    """``queries (20)``: the row count is part of what a ``/queries`` figure means."""
+    _, _, query = TARGETS[endpoint].partition("?")
+    return f"{endpoint} ({query.partition('=')[2]})" if query else endpoint
+
+
 def _us(results: dict[str, Any], app: str, endpoint: str) -> float | None:
     timing = (results["apps"][app].get("inprocess") or {}).get(endpoint)
     return None if timing is None else float(timing["median_us"])
@@ -35,7 +54,9 @@ def _rps(results: dict[str, Any], app: str, endpoint: str) -> float | None:
     return None if rps is None else float(rps)
 
 
-def _missing(results: dict[str, Any], app: str, measure: str) -> str:
+def _missing(results: dict[str, Any], app: str, endpoint: str, measure: str) -> str:
+    if endpoint in results.get("unavailable", {}):
+        return "unavailable" if measure in results["measures"] else "-"
     if results["apps"][app].get("error"):
         return "FAILED"
     if measure == "wire" and results.get("wire_note"):
@@ -53,18 +74,19 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     apps = [a for a in _ORDER if a in results["apps"]]
     ran = results["measures"]
     rows: list[tuple[str, ...]] = []
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints_of(results):
         base_us = _us(results, "bastion", endpoint) if "bastion" in apps else None
         base_rps = _rps(results, "bastion", endpoint) if "bastion" in apps else None
         for app in apps:
             us, rps = _us(results, app, endpoint), _rps(results, app, endpoint)
+            missing = {m: _missing(results, app, endpoint, m) for m in ("inprocess", "wire")}
             rows.append(
                 (
-                    endpoint,
+                    _label(endpoint),
                     LABELS[app],
-                    f"{us:,.1f}" if us is not None else _missing(results, app, "inprocess"),
+                    f"{us:,.1f}" if us is not None else missing["inprocess"],
                     _ratio(us, base_us) if "inprocess" in ran else "-",
-                    f"{rps:,.0f}" if rps is not None else _missing(results, app, "wire"),
+                    f"{rps:,.0f}" if rps is not None else missing["wire"],
                     _ratio(1 / rps if rps else None, 1 / base_rps if base_rps else None)
                     if "wire" in ran
                     else "-",
@@ -112,7 +134,7 @@ def render_summary(results: dict[str, Any]) -> str:
     """Return one line per endpoint: "Bastion costs 1/N of Django, 1/M of Flask"."""
     lines = []
     apps = [a for a in ("django", "flask", "bastion") if a in results["apps"]]
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints_of(results):
         us = {a: _us(results, a, endpoint) for a in apps}
         per_request = {a: (1 / r if (r := _rps(results, a, endpoint)) else None) for a in apps}
         parts = [
@@ -123,3 +145,11 @@ def render_summary(results: dict[str, Any]) -> str:
         if parts:
             lines.append(f"/{endpoint}: Bastion costs " + "; ".join(parts) + ".")
     return "\n".join(lines)
+
+
+def render_unavailable(results: dict[str, Any]) -> str:
+    """Return one line per reason some endpoints did not run (PostgreSQL unreachable), or ''."""
+    reasons: dict[str, list[str]] = {}
+    for endpoint, reason in results.get("unavailable", {}).items():
+        reasons.setdefault(reason, []).append("/" + endpoint)
+    return "\n".join(f"{', '.join(e)} unavailable: {r}" for r, e in reasons.items())

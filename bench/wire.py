@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import IO, Any
 
-from bench.apps import ENDPOINTS
+from bench.apps import TARGETS
 from bench.headers import BROWSER_HEADERS, PROXY_HEADERS
 from bench.paths import BENCH, REPO, child_env
-from bench.verify import BenchError, check_response
+from bench.verify import BenchError, check_response, verify
 
 __all__ = ["ensure_wrk", "gunicorn", "measure_apps"]
 
@@ -51,10 +51,10 @@ def _free_port() -> int:
         return port
 
 
-def _get(port: int, endpoint: str) -> tuple[int, dict[str, str], bytes]:
+def _get(port: int, target: str) -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection(_LOOPBACK, port, timeout=10)
     try:
-        conn.request("GET", "/" + endpoint, headers=dict(BROWSER_HEADERS + PROXY_HEADERS))
+        conn.request("GET", target, headers=dict(BROWSER_HEADERS + PROXY_HEADERS))
         response = conn.getresponse()
         headers = {k.lower(): v for k, v in response.getheaders()}
         return response.status, headers, response.read()
@@ -73,7 +73,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: IO[bytes]) -> Non
         if proc.poll() is not None:
             raise BenchError(f"gunicorn exited with {proc.returncode}:\n{_tail(log)}")
         try:
-            _get(port, "plaintext")
+            _get(port, "/plaintext")
         except OSError:
             time.sleep(0.1)
         else:
@@ -120,7 +120,7 @@ def _run_wrk(wrk: str, port: int, endpoint: str, duration: int) -> float:
     command = [wrk, "-t2", f"-c{_CONNECTIONS}", f"-d{duration}s", "--timeout", "5s"]
     for name, value in BROWSER_HEADERS + PROXY_HEADERS:
         command += ["-H", f"{name}: {value}"]
-    command.append(f"http://{_LOOPBACK}:{port}/{endpoint}")
+    command.append(f"http://{_LOOPBACK}:{port}{TARGETS[endpoint]}")
     out = subprocess.run(
         command, capture_output=True, text=True, check=False, timeout=duration + 30
     )
@@ -133,10 +133,9 @@ def _run_wrk(wrk: str, port: int, endpoint: str, duration: int) -> float:
     return float(rps.group(1))
 
 
-def _serve_verified(stack: ExitStack, spec: str) -> int:
+def _serve_verified(stack: ExitStack, spec: str, endpoints: list[str]) -> int:
     port = stack.enter_context(gunicorn(spec))
-    for endpoint in ENDPOINTS:
-        check_response(endpoint, *_get(port, endpoint))
+    verify(endpoints, lambda target: _get(port, target))
     return port
 
 
@@ -155,7 +154,12 @@ def _round(
 
 
 def measure_apps(
-    specs: dict[str, str], *, duration: int, wrk: str | None, progress: Callable[[str], None]
+    specs: dict[str, str],
+    *,
+    endpoints: list[str],
+    duration: int,
+    wrk: str | None,
+    progress: Callable[[str], None],
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Serve every app at once, verify each over HTTP, then load them in turns with wrk.
 
@@ -167,6 +171,7 @@ def measure_apps(
 
     Args:
         specs: App name to ``module:attribute`` of its WSGI callable.
+        endpoints: Endpoints to verify and load (names in `bench.apps.ENDPOINTS`).
         duration: Seconds of measured load per app and endpoint.
         wrk: Path to wrk, or None to verify only.
         progress: Called with one line per finished step.
@@ -182,12 +187,12 @@ def measure_apps(
         ports: dict[str, int] = {}
         for app, spec in specs.items():
             try:
-                ports[app] = _serve_verified(stack, spec)
+                ports[app] = _serve_verified(stack, spec, endpoints)
             except BenchError as exc:
                 errors[app] = str(exc)
         if wrk is None:
             return results, errors
-        for endpoint in ENDPOINTS:
+        for endpoint in endpoints:
             _round(wrk, ports, endpoint, 1, errors)  # warm-up, discarded
             runs: dict[str, list[float]] = {app: [] for app in ports}
             for _ in range(max(1, duration)):
@@ -195,7 +200,7 @@ def measure_apps(
                     runs[app].append(rps)
             for app, port in list(ports.items()):
                 try:
-                    check_response(endpoint, *_get(port, endpoint))  # still right after load
+                    check_response(endpoint, *_get(port, TARGETS[endpoint]))  # still right
                 except BenchError as exc:
                     errors[app] = str(exc)
                     del ports[app]

@@ -26,13 +26,14 @@ def load_app(spec: str) -> WSGIApp:
     return app
 
 
-def _base_environ(path: str) -> dict[str, Any]:
+def _base_environ(target: str) -> dict[str, Any]:
+    path, _, query = target.partition("?")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "RAW_URI": path,
+        "QUERY_STRING": query,
+        "RAW_URI": target,
         "SERVER_NAME": HOST,
         "SERVER_PORT": "443",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -51,9 +52,12 @@ def _base_environ(path: str) -> dict[str, Any]:
     return environ
 
 
-def environ_factory(path: str) -> Callable[[], dict[str, Any]]:
-    """Return a function that builds a fresh environ for ``GET path`` (apps mutate it)."""
-    base = _base_environ(path)
+def environ_factory(target: str) -> Callable[[], dict[str, Any]]:
+    """Return a function that builds a fresh environ for ``GET target`` (apps mutate it).
+
+    ``target`` is a path with an optional query string: ``/queries?queries=20``.
+    """
+    base = _base_environ(target)
 
     def make() -> dict[str, Any]:
         environ = base.copy()

@@ -1,12 +1,15 @@
-"""Settings of a fresh ``startproject``, with DEBUG off and an in-memory database.
+"""Settings of a fresh ``startproject``, with DEBUG off and PostgreSQL as deployed.
 
-The database is configured only because Django's auth and session apps expect one; no
-benchmark endpoint queries it (the session and the user are lazy and never touched).
+Only the database endpoints query it: the session and the user are lazy and never touched,
+so no other endpoint opens a connection. Connections persist (``CONN_MAX_AGE``), one per
+thread, as a deployed Django app keeps them; psycopg 3 is the driver.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from bench.world import DATABASE, HOST, PORT, USER
 
 HERE = Path(__file__).resolve().parent
 
@@ -20,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "bench.apps.django_app",  # the World and Fortune models
 ]
 
 # Exactly the list ``django-admin startproject`` writes.
@@ -51,7 +55,16 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": DATABASE,
+        "USER": USER,
+        "HOST": HOST,
+        "PORT": str(PORT),
+        "CONN_MAX_AGE": 600,
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,4 +1,4 @@
-"""URL configuration: the three benchmark endpoints, no trailing slash (as TechEmpower asks)."""
+"""URL configuration: the benchmark endpoints, no trailing slash (as TechEmpower asks)."""
 
 from __future__ import annotations
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("json", views.json_view),
     path("template", views.template),
     path("form", views.form),
+    path("db", views.single_query),
+    path("queries", views.queries),
+    path("fortunes", views.fortunes),
 ]
