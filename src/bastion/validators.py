@@ -83,7 +83,7 @@ class _Limit:
             raise ValidationError(self.message, code=self.code, params=params)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.limit == self.limit  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.limit == self.limit
 
     __hash__ = None  # type: ignore[assignment]
 

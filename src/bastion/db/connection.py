@@ -150,7 +150,8 @@ class Connection:
                 self.needs_rollback = True
             return
         popped = self._blocks.pop()
-        assert popped is block, "atomic blocks closed out of order"
+        if popped is not block:
+            raise AssertionError("atomic blocks closed out of order")
         if block.name is None:
             self.needs_rollback = False
             hooks = block.on_commit

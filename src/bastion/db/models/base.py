@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, dataclass_transform
+from typing import Any, ClassVar, cast, dataclass_transform
 
 from bastion.db.engine import databases
 from bastion.db.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
@@ -64,7 +64,7 @@ class ModelBase(type):
             if hasattr(v, "contribute_to_class") and not isinstance(v, type)
         }
         plain = {k: v for k, v in attrs.items() if k not in contributable}
-        cls = super().__new__(mcs, name, bases, plain, **kw)
+        cls = cast("type[Model]", super().__new__(mcs, name, bases, plain, **kw))
         app_label = _app_label_of(attrs.get("__module__", cls.__module__))
         inherited_meta = None
         for parent in parents:
@@ -86,7 +86,7 @@ class ModelBase(type):
                 tuple(
                     p.DoesNotExist
                     for p in parents
-                    if hasattr(p, "DoesNotExist") and not p._meta.abstract
+                    if hasattr(p, "DoesNotExist") and not cast("type[Model]", p)._meta.abstract
                 )
                 or (ObjectDoesNotExist,),
                 {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.DoesNotExist"},
@@ -136,7 +136,10 @@ class ModelBase(type):
             return cls
         default_name = opts.default_manager_name
         first_manager = next(iter(opts.managers.values()), None)
-        cls._default_manager = opts.managers.get(default_name) if default_name else first_manager
+        # Declared as always present: a concrete model gets ``objects`` when it declares no manager.
+        cls._default_manager = cast(
+            "Manager[Any]", opts.managers.get(default_name) if default_name else first_manager
+        )
         base_manager: Manager[Any] = Manager()
         base_manager.contribute_to_class(cls, "_base_manager")
         opts.managers.pop("_base_manager", None)
@@ -156,6 +159,7 @@ class Model(metaclass=ModelBase):
     _base_manager: ClassVar[Manager[Any]]
     DoesNotExist: ClassVar[type[ObjectDoesNotExist]]
     MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]]
+    _table_built: ClassVar[bool]
     _state: ModelState
 
     def __init__(self, **kwargs: Any) -> None:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -148,7 +148,7 @@ class BuildContext:
         self.table: sa.FromClause = model._meta.table
         self.plan: list[list[Prep]] = parent.plan if parent is not None else []
         self.values: dict[str, Any] = parent.values if parent is not None else {}
-        self._alias_counter = parent._alias_counter if parent is not None else [0]
+        self._alias_counter: list[int] = parent._alias_counter if parent is not None else [0]
         self._stack: list[tuple[int, Any, list[int]]] = []
         self.joins: dict[Any, sa.FromClause] = {}
         self.from_clause: sa.FromClause = self.table
@@ -173,7 +173,7 @@ class BuildContext:
         """Bound parameters for ``fn(leaf value)`` (and remember ``fn`` for later queries)."""
         index, raw, counter = self._stack[-1]
         self.plan[index].append(fn)
-        binds = []
+        binds: list[sa.BindParameter[Any]] = []
         for value in fn(raw):
             name = f"bv{index}_{counter[0]}"
             counter[0] += 1
@@ -292,7 +292,7 @@ class BuildContext:
         if len(query.fields) != 1:
             raise FieldError("A queryset used as a value must select one column (values_list).")
         stmt, _reader = build_select(query, sub, nested=True)
-        return stmt
+        return cast("sa.Select[Any]", stmt)
 
     def expr(self, expression: Expression, generation: int = 0) -> sa.ColumnElement[Any]:
         """An expression as SQL (values become leaves, names resolved)."""
@@ -315,7 +315,8 @@ class BuildContext:
             return self.aggregate(expression, generation)
         if isinstance(expression, OrderBy):
             inner = self.expr(expression.expression, generation)
-            return _order(inner, expression, self.vendor)
+            # On MariaDB this is a (nulls flag, column) pair; ORDER BY callers unpack it.
+            return cast("sa.ColumnElement[Any]", _order(inner, expression, self.vendor))
         raise FieldError(f"Unsupported expression {expression!r}.")
 
     def aggregate(self, agg: Aggregate, generation: int = 0) -> sa.ColumnElement[Any]:
@@ -347,8 +348,7 @@ class BuildContext:
                 parts.append(self.q(child, generation))
             else:
                 parts.append(self.condition(child[0], child[1], generation))
-        combined = sa.and_(*parts) if q.connector == Q.AND else sa.or_(*parts)
-        return combined
+        return sa.and_(*parts) if q.connector == Q.AND else sa.or_(*parts)
 
     def negated_q(self, q: Q, generation: int) -> sa.ColumnElement[bool]:
         """NOT ``q``: rows for which ``q`` is false *or unknown* (NULL), as in Django.
@@ -455,7 +455,7 @@ def _output_field(ctx: BuildContext, expr: Expression) -> Field[Any] | None:
         return IntegerField()
     if isinstance(expr, Aggregate):
         inner = _output_field(ctx, expr.expression)
-        if expr.function == "AVG" and not type(inner).__name__ == "DecimalField":
+        if expr.function == "AVG" and type(inner).__name__ != "DecimalField":
             return FloatField()
         return inner
     if isinstance(expr, F):
@@ -466,7 +466,7 @@ def _output_field(ctx: BuildContext, expr: Expression) -> Field[Any] | None:
     return None
 
 
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+_OPERATORS: dict[str, Callable[[Any, Any], sa.ColumnElement[Any]]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
     "*": lambda a, b: a * b,

@@ -7,7 +7,7 @@ updates and many-to-many links) or none does.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bastion.db.exceptions import RestrictedError
 from bastion.db.models import signals
@@ -67,7 +67,9 @@ class Collector:
         from bastion.db.models.registry import registry
 
         for other in registry.models():
-            for f in other._meta.fields:
+            for field in other._meta.fields:
+                # Only read as a key once the checks below have shown it is one.
+                f = cast("ForeignKey", field)
                 if (
                     getattr(f, "many_to_one", False)
                     and getattr(f, "related_model", None) is model
@@ -150,7 +152,7 @@ def _delete_rows(model: type[Model], pks: list[Any], using: str) -> int:
     pk = model._meta.pk
 
     def build() -> Any:
-        binds = [sa.bindparam(f"d{i}") for i in range(len(pks))]
+        binds: list[sa.BindParameter[Any]] = [sa.bindparam(f"d{i}") for i in range(len(pks))]
         return table.delete().where(table.c[pk.column].in_(binds))
 
     sql, positional = _compile(("delete", model, len(pks), conn.vendor), build, conn.dialect)

@@ -184,6 +184,8 @@ def build_json_lookup(
     """A lookup on a key path inside a JSON column; the path is a bound parameter."""
     vendor = ctx.vendor
     keys = list(keys)
+    as_json: sa.ColumnElement[Any]
+    as_text: sa.ColumnElement[Any]
     if vendor == "postgresql":
         (path,) = ctx.slot(lambda _v: [keys])
         text_array = sa.cast(path, postgresql.ARRAY(sa.Text()))

@@ -78,11 +78,10 @@ class Options:
         self.ordering: tuple[Any, ...] = tuple(attrs.get("ordering", ()))
         self.indexes: list[Index] = list(attrs.get("indexes", ()))
         self.constraints: list[Any] = list(attrs.get("constraints", ()))
-        self.unique_together: list[tuple[str, ...]] = [
-            tuple(group) for group in attrs.get("unique_together", ())
-        ]
-        if self.unique_together and isinstance(self.unique_together[0], str):
-            self.unique_together = [tuple(attrs["unique_together"])]  # type: ignore[list-item]
+        groups: Any = attrs.get("unique_together", ())
+        if groups and all(isinstance(name, str) for name in groups):
+            groups = [groups]  # unique_together = ("a", "b") is one group, as in Django
+        self.unique_together: list[tuple[str, ...]] = [tuple(group) for group in groups]
         self.verbose_name: str = attrs.get("verbose_name", _split_camel(model_name))
         self.verbose_name_plural: str = attrs.get("verbose_name_plural", self.verbose_name + "s")
         self.default_related_name: str | None = attrs.get("default_related_name")

@@ -139,12 +139,14 @@ class QuerySet(Generic[M]):
 
     def __iter__(self) -> Iterator[M]:
         self._fetch_all()
-        assert self._result_cache is not None
+        if self._result_cache is None:
+            raise AssertionError("_fetch_all() fills the result cache")
         return iter(self._result_cache)
 
     def __len__(self) -> int:
         self._fetch_all()
-        assert self._result_cache is not None
+        if self._result_cache is None:
+            raise AssertionError("_fetch_all() fills the result cache")
         return len(self._result_cache)
 
     def __bool__(self) -> bool:
@@ -338,7 +340,9 @@ class QuerySet(Generic[M]):
         clone.query.values_mode = "flat" if flat else "named" if named else "tuple"
         return clone
 
-    def _with_values(self, fields: Sequence[str], expressions: dict[str, Expression]) -> Any:
+    def _with_values(
+        self, fields: Sequence[str], expressions: dict[str, Expression]
+    ) -> QuerySet[Any]:
         clone = self.annotate(**expressions) if expressions else self._clone()
         names = list(fields) + list(expressions)
         if not names:
@@ -597,13 +601,12 @@ class QuerySet(Generic[M]):
 
         return bulk_update_rows(self.model, list(objs), list(fields), self._write_db())
 
-    def as_manager(cls) -> Manager[Any]:  # type: ignore[misc]
+    @classmethod
+    def as_manager(cls) -> Manager[Any]:
         """A manager whose querysets are this class (``objects = MyQuerySet.as_manager()``)."""
         from bastion.db.models.manager import Manager
 
-        return Manager.from_queryset(cls)()  # type: ignore[arg-type]
-
-    as_manager = classmethod(as_manager)  # type: ignore[assignment]
+        return Manager.from_queryset(cls)()
 
 
 def _resolve_callables(values: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ SET_DEFAULT behave the same on every database and send their signals.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -184,7 +184,8 @@ class ForeignKey(Field[Any]):
 
     def clone(self) -> ForeignKey:
         copy = super().clone()
-        assert isinstance(copy, ForeignKey)
+        if not isinstance(copy, ForeignKey):
+            raise AssertionError("clone() keeps the field's class")
         copy.__dict__.pop("related_model", None)
         copy.__dict__.pop("remote_rel", None)
         return copy
@@ -213,10 +214,9 @@ class ForeignKey(Field[Any]):
         return meta.get_field(self.to_field) if self.to_field else meta.pk
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
-        target = self.target_field
-        sa_type = target.sa_type()
+        target: Field[Any] = self.target_field
         # A key to an auto-numbered column is a plain integer of the same size.
-        return sa_type
+        return target.sa_type()
 
     def sa_column(self) -> sa.Column[Any]:
         target = self.target_field
@@ -333,7 +333,8 @@ class ManyToManyField(Field[Any]):
 
     def clone(self) -> ManyToManyField:
         copy = super().clone()
-        assert isinstance(copy, ManyToManyField)
+        if not isinstance(copy, ManyToManyField):
+            raise AssertionError("clone() keeps the field's class")
         for attr in ("related_model", "through", "remote_rel", "source_fk", "target_fk"):
             copy.__dict__.pop(attr, None)
         return copy
@@ -365,7 +366,8 @@ class ManyToManyField(Field[Any]):
         def key_for(name: str | None, target: type[Model]) -> ForeignKey:
             if name:
                 found = through._meta.get_field(name)
-                assert isinstance(found, ForeignKey)
+                if not isinstance(found, ForeignKey):
+                    raise AssertionError(f"{name!r} of a through model must be a ForeignKey")
                 return found
             matches = [k for k in keys if k.to in (target, target.__name__, target._meta.label)]
             if len(matches) != 1:
@@ -403,7 +405,7 @@ class ManyToManyField(Field[Any]):
             source: ForeignKey(self.model, CASCADE, related_name="+"),
             target: ForeignKey(self.related_model, CASCADE, related_name="+"),
         }
-        through = type(f"{self.model.__name__}_{self.name}", (Model,), attrs)
+        through = cast("type[Model]", type(f"{self.model.__name__}_{self.name}", (Model,), attrs))
         through._meta.auto_created = True
         self.through = through
         self.source_fk = through._meta.get_field(source)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -21,6 +21,7 @@ from bastion.db.models.query import Query
 if TYPE_CHECKING:
     from bastion.db.models.base import Model
     from bastion.db.models.compiler import BuildContext
+    from bastion.db.models.relations import ForeignKey
 
 __all__ = ["build_select", "build_statement"]
 
@@ -82,7 +83,8 @@ def _order_terms(query: Query, ctx: BuildContext) -> list[Any]:
     result: list[Any] = []
     for term in terms:
         if isinstance(term, OrderBy):
-            ordered = ctx.expr(term)
+            # Typed loosely: on MariaDB an ordering term is a (nulls flag, column) pair.
+            ordered: Any = ctx.expr(term)
             result.extend(ordered if isinstance(ordered, tuple) else (ordered,))
             continue
         if term == "?":
@@ -226,7 +228,7 @@ def _related_paths(query: Query) -> list[str]:
                 if getattr(f, "many_to_one", False) and not f.null:
                     path = prefix + f.name
                     paths.append(path)
-                    walk(f.related_model, path + "__", depth + 1)
+                    walk(cast("ForeignKey", f).related_model, path + "__", depth + 1)
 
         walk(query.model, "", 0)
         return paths
@@ -270,11 +272,11 @@ def _model_columns(query: Query, ctx: BuildContext) -> tuple[Reader, list[Any], 
     group_columns = list(columns)
     annotation_names = list(query.annotations)
     ann_start = len(columns)
-    ann_conv = []
+    ann_conv: list[tuple[int, Callable[[Any], Any] | None]] = []
     for i, alias in enumerate(annotation_names):
         columns.append(ctx.annotations[alias])
-        conv = _converter(_annotation_field(ctx, query.annotations[alias]), vendor)
-        ann_conv.append((i, conv))
+        ann_fn = _converter(_annotation_field(ctx, query.annotations[alias]), vendor)
+        ann_conv.append((i, ann_fn))
         if not query.annotations[alias].contains_aggregate:
             group_columns.append(ctx.annotations[alias])
     n_base = len(base_fields)
@@ -300,9 +302,11 @@ def _model_columns(query: Query, ctx: BuildContext) -> tuple[Reader, list[Any], 
                 if rel_values[i] is not None:
                     rel_values[i] = fn(rel_values[i])
             target._state.fields_cache[parts[-1]] = rel_model._from_row(names, rel_values, db)
-        for i, fn in ann_conv:
+        for i, ann_read in ann_conv:
             value = row[ann_start + i]
-            obj.__dict__[annotation_names[i]] = fn(value) if fn and value is not None else value
+            obj.__dict__[annotation_names[i]] = (
+                ann_read(value) if ann_read and value is not None else value
+            )
         return obj
 
     return read, columns, group_columns
@@ -326,7 +330,7 @@ def _count(query: Query, ctx: BuildContext) -> Any:
         inner_query.order_by = ()
         inner_query.default_ordering = False
         if inner_query.fields is None and not inner_query.distinct:
-            inner_query.fields = ("pk", *[a for a in query.annotations])
+            inner_query.fields = ("pk", *list(query.annotations))
         inner, _reader = build_select(inner_query, ctx, nested=True)
         return sa.select(sa.func.count()).select_from(inner.subquery("sub"))
     where, having = _prepare(query, ctx)
@@ -344,7 +348,7 @@ def _exists(query: Query, ctx: BuildContext) -> Any:
 def _aggregate(query: Query, ctx: BuildContext, aggregates: Any) -> tuple[Any, Any]:
     """``aggregate(total=Sum("price"))``: one row of aggregates, as a dict."""
     names = [alias for alias, _key in aggregates]
-    exprs: dict[str, Aggregate] = query.pending_aggregates  # type: ignore[attr-defined]
+    exprs: dict[str, Aggregate] = query.pending_aggregates
     if query.distinct or query.is_sliced or query.has_aggregate_annotations:
         inner_query = query.clone()
         inner_query.order_by = ()
@@ -354,7 +358,7 @@ def _aggregate(query: Query, ctx: BuildContext, aggregates: Any) -> tuple[Any, A
             for ref in agg.refs():
                 if ref not in refs and ref != "*":
                     refs.append(ref)
-        inner_query.fields = tuple(["pk", *[r for r in refs if r != "pk"]])
+        inner_query.fields = ("pk", *[r for r in refs if r != "pk"])
         inner, _r = build_select(inner_query, ctx, nested=True)
         sub = inner.subquery("sub")
         columns = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from bastion.db.models.expressions import Q
 from bastion.exceptions import ValidationError
@@ -71,7 +72,7 @@ def validate_constraints(obj: Model, exclude: set[str]) -> None:
         raise ValidationError({"__all__": errors})
 
 
-_COMPARE = {
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "exact": lambda a, b: a == b,
     "gt": lambda a, b: a is not None and a > b,
     "gte": lambda a, b: a is not None and a >= b,

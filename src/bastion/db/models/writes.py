@@ -7,8 +7,8 @@ the driver's cursor like every other query.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from bastion.db.models.base import Model
     from bastion.db.models.fields.base import Field
     from bastion.db.models.queryset import QuerySet
+    from bastion.db.models.relations import ForeignKey
 
 __all__ = ["bulk_insert", "bulk_update_rows", "save_instance", "update_rows"]
+
+M = TypeVar("M", bound="Model")
 
 _statements: dict[Any, tuple[str, tuple[str, ...] | None]] = {}
 _lock = threading.Lock()
@@ -59,10 +62,8 @@ def _db_value(f: Field[Any], value: Any, vendor: str) -> Any:
 
 def _returns(conn: Connection) -> bool:
     conn.dbapi  # noqa: B018 - the first connection tells SQLAlchemy the server version
-    return (
-        (bool(conn.dialect.insert_returning)
-        and conn.vendor != "mysql")
-        or (conn.vendor == "mysql" and bool(getattr(conn.dialect, "is_mariadb", False)))
+    return (bool(conn.dialect.insert_returning) and conn.vendor != "mysql") or (
+        conn.vendor == "mysql" and bool(getattr(conn.dialect, "is_mariadb", False))
     )
 
 
@@ -82,7 +83,9 @@ def _insert(model: type[Model], objs: Sequence[Model], conn: Connection) -> None
         n = len(batch)
 
         def build(n: int = n) -> Any:
-            rows = [{c: sa.bindparam(f"r{i}_{j}") for j, c in enumerate(names)} for i in range(n)]
+            rows: list[dict[str, sa.BindParameter[Any]]] = [
+                {c: sa.bindparam(f"r{i}_{j}") for j, c in enumerate(names)} for i in range(n)
+            ]
             stmt = (
                 table.insert().values(rows) if names else table.insert().values({pk.column: None})
             )
@@ -166,7 +169,8 @@ def save_instance(
                     f"{f.name!r}."
                 )
             if related is not None and obj.__dict__.get(f.attname) is None:
-                obj.__dict__[f.attname] = getattr(related, f.target_field.attname)
+                fk = cast("ForeignKey", f)  # many_to_one, checked above
+                obj.__dict__[f.attname] = getattr(related, fk.target_field.attname)
     selected: list[Field[Any]] | None = None
     if update_fields is not None:
         names = list(update_fields)
@@ -263,8 +267,12 @@ def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
                 assignments[f.column] = ctx.expr(value)
             else:
                 prep = _value_prep(f, vendor)
+
+                def leaf_values(v: Any, prep: Callable[[Any], Any] = prep) -> list[Any]:
+                    return [prep(v)]
+
                 with ctx.leaf(value):
-                    (bound,) = ctx.slot(lambda v, prep=prep: [prep(v)])
+                    (bound,) = ctx.slot(leaf_values)
                 assignments[f.column] = bound
         if ctx.joins:
             raise FieldError("update() values can only refer to the model's own fields.")
@@ -301,16 +309,14 @@ def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
         cursor.close()
 
 
-def _value_prep(f: Field[Any], vendor: str) -> Any:
+def _value_prep(f: Field[Any], vendor: str) -> Callable[[Any], Any]:
     def prep(value: Any) -> Any:
         return _db_value(f, value, vendor)
 
     return prep
 
 
-def bulk_insert(
-    model: type[Model], objs: list[Model], alias: str, batch_size: int | None
-) -> list[Model]:
+def bulk_insert(model: type[M], objs: list[M], alias: str, batch_size: int | None) -> list[M]:
     """INSERT many objects (no signals, no save())."""
     if not objs:
         return objs

@@ -255,7 +255,7 @@ class TextLikeField(Field[str]):
     """Shared rules of the string fields: strings only, no control characters."""
 
     python_type = str
-    default_validators = (prohibit_null_characters,)
+    default_validators: ClassVar[tuple[Validator, ...]] = (prohibit_null_characters,)
 
     def to_python(self, value: Any) -> Any:
         if value is None or isinstance(value, str):

@@ -277,7 +277,8 @@ class CharField(TextLikeField):
 
     @property
     def validators(self) -> list[Validator]:
-        assert self.max_length is not None
+        if self.max_length is None:
+            raise AssertionError("CharField needs max_length")
         return [MaxLengthValidator(self.max_length), *super().validators]
 
 

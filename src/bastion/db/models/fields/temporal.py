@@ -25,7 +25,7 @@ class _AutoNow:
         if auto_now or auto_now_add:
             kw.setdefault("editable", False)
             kw.setdefault("blank", True)
-        super().__init__(*args, **kw)  # type: ignore[call-arg]
+        super().__init__(*args, **kw)
 
 
 def _invalid(kind: str, value: Any) -> ValidationError:
