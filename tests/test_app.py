@@ -267,3 +267,15 @@ def test_app_imports_the_models_of_its_apps(tmp_path: Any, monkeypatch: Any) -> 
         assert [m.__name__ for m in registry.models("shelf")] == ["Shelf"]
     finally:
         app.databases.uninstall()
+
+
+def test_close_releases_pools_and_uninstalls(tmp_path: Any) -> None:
+    from bastion.db import databases
+
+    settings = SETTINGS.replace(BASE_DIR=str(tmp_path))
+    app = Bastion(settings)
+    app.databases.engine()
+    app.close()
+    assert app.databases._engines == {}
+    with pytest.raises(ImproperlyConfigured):
+        databases()

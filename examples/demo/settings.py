@@ -16,5 +16,9 @@ SECRET_KEY = "insecure-demo-8Jm4Qx7Rw2Nc5Vb9Lp3Zt6Hk1Gd0Fs-Ya_Ue8Io4Pa7Sd2Fg5Hj9
 
 DEBUG = True
 
+# SQLite beside this file (a relative sqlite:/// path would depend on the working directory).
+# The DATABASE_URL environment variable overrides it (the tests point it at a scratch file).
+DATABASE_URL = f"sqlite:///{Path(BASE_DIR) / 'demo.sqlite3'}"
+
 TEMPLATES = TemplateConfig(dirs=("templates",))
 STATIC = StaticConfig(dirs=("static",))

@@ -6,6 +6,7 @@ from bastion import Bastion, load_settings
 from bastion.logging import configure_logging
 from examples.demo import api
 from examples.demo.routes import routes
+from examples.demo.tables import ensure_tables
 from examples.demo.views import error_page
 
 
@@ -13,7 +14,9 @@ def create_app() -> Bastion:
     """Build the demo from its settings module and the ``BASTION_*`` environment."""
     settings = load_settings("examples.demo.settings")
     configure_logging(settings)
-    return Bastion(settings, routes=routes, apps=[api.app], error_page=error_page)
+    app = Bastion(settings, routes=routes, apps=[api.app], error_page=error_page)
+    ensure_tables(app)  # until the demo has migrations: then `bastion migrate`
+    return app
 
 
 application = create_app()

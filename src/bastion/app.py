@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bastion.apps import App
 from bastion.cache import Cache, cache_from_url
 from bastion.db.engine import Databases
+from bastion.db.engine import _active as _active_databases
 from bastion.exceptions import ImproperlyConfigured
 from bastion.handlers.base import Dispatcher, build_chain, check_redirect, resolve
 from bastion.handlers.errors import ErrorPage, ErrorRenderer
@@ -24,13 +25,13 @@ from bastion.http.response import RedirectResponse
 from bastion.middleware import MiddlewareStack, default_middleware
 from bastion.ratelimit import RateLimiter
 from bastion.routing import Converter, Router, include, path
+from bastion.settings import Settings
 from bastion.staticfiles import StaticFiles, StaticFilesMiddleware
 from bastion.templating.engine import TemplateEngine
 
 if TYPE_CHECKING:
     from bastion.http.request import Request
     from bastion.http.response import Response
-    from bastion.settings import Settings
     from bastion.types import Middleware, StartResponse, WSGIEnviron
 
 __all__ = ["Bastion"]
@@ -69,7 +70,7 @@ class Bastion:
         error_page: ErrorPage | None = None,
     ) -> None:
         self.settings = settings = settings.for_startup()
-        self.apps = _unique_apps(apps)
+        self.apps = _unique_apps([*apps, *_implied_apps(settings, apps)])
         mounted = [
             path(app.prefix, include(app.routes, namespace=app.label))
             for app in self.apps
@@ -127,12 +128,24 @@ class Bastion:
     def __repr__(self) -> str:
         return f"<Bastion apps={[app.label for app in self.apps]} debug={self.settings.DEBUG}>"
 
+    def close(self) -> None:
+        """Release what the application holds: database pools and cache connections.
+
+        For the end of a process or of a test; the application must not serve afterwards.
+        """
+        self.databases.uninstall()
+        self.databases.close()
+        self.cache.close()
+        self.ratelimiter.close()
+
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI entry point (``gunicorn project.wsgi:application``)."""
         return handle_wsgi(self, environ, start_response)
 
     def handle(self, request: Request) -> Response:
         """Run ``request`` through the middleware, router and view; never raises."""
+        # This application's databases for this request, even with several apps in a process.
+        token = _active_databases.set(self.databases)
         try:
             resolve(self.router, request)
             response = self._chain(request)
@@ -144,6 +157,7 @@ class Bastion:
         finally:
             # One connection per request: back to the pool when the response is ready.
             self.databases.release()
+            _active_databases.reset(token)
 
     def reverse(self, name: str, /, **params: Any) -> str:
         """The path of a named route, e.g. ``app.reverse("blog:detail", slug="hello")``.
@@ -156,6 +170,21 @@ class Bastion:
     def url_for(self, request: Request, name: str, /, **params: Any) -> str:
         """The URL path of a named route as seen by the client of ``request``."""
         return request.root_path + self.router.reverse(name, **params)
+
+
+def _implied_apps(settings: Settings, listed: Sequence[App]) -> list[App]:
+    """Bastion's own apps that the settings rely on (their tables must be migrated)."""
+    labels = {getattr(app, "label", None) for app in listed}
+    implied = []
+    if settings.SESSIONS.backend == "database":
+        from bastion.sessions.apps import sessions_app
+
+        implied.append(sessions_app)
+    if settings.CACHE_URL.split(":", 1)[0] in ("db", "database"):
+        from bastion.cache.apps import cache_app
+
+        implied.append(cache_app)
+    return [app for app in implied if app.label not in labels]
 
 
 def _import_models(app: App) -> None:

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from bastion.cache import cache_from_url
+from bastion.cache.backends.database import DatabaseCache
 from bastion.cache.backends.dummy import DummyCache
 from bastion.cache.backends.locmem import LocMemCache
 from bastion.cache.backends.memcached import MemcachedCache
@@ -29,6 +30,8 @@ from bastion.settings.state import CacheConfig
         ("rediss://cache.internal:6380/1", RedisCache),
         ("memcached://127.0.0.1:11211", MemcachedCache),
         ("memcached://a:11211,b:11212", MemcachedCache),
+        ("db://", DatabaseCache),
+        ("database://cache", DatabaseCache),
     ],
 )
 def test_url_chooses_backend_without_connecting(url: str, kind: type) -> None:
@@ -38,7 +41,7 @@ def test_url_chooses_backend_without_connecting(url: str, kind: type) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["", "locmem", "file:///tmp/cache", "redis+sentinel://h", "memcache://h", "db://"]
+    "url", ["", "locmem", "file:///tmp/cache", "redis+sentinel://h", "memcache://h", "sql://"]
 )
 def test_unknown_scheme_lists_the_accepted_ones(url: str) -> None:
     with pytest.raises(ImproperlyConfigured, match=r"use one of locmem://, dummy://, redis://"):

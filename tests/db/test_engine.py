@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from bastion.db import Databases, atomic, databases
+from bastion.db import Databases, atomic, databases, models
 from bastion.db import engine as engine_module
-from bastion.db import models
 from bastion.db.exceptions import OperationalError
 from bastion.exceptions import ImproperlyConfigured
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,16 +23,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[Any]:
-    """The demo's ``application``, imported as ``make demo`` does (from the repo root)."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo's ``application``, imported as ``make demo`` does (from the repo root).
+
+    ``DATABASE_URL`` points at a scratch SQLite file, so the tests never write the demo's own
+    ``demo.sqlite3``.
+    """
     logger = logging.getLogger("bastion")
     handlers, level = list(logger.handlers), logger.level
     added = str(REPO) not in sys.path
     if added:
         sys.path.insert(0, str(REPO))
+    database = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     try:
-        yield importlib.import_module("examples.demo.wsgi").application
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("DATABASE_URL", f"sqlite:///{database}")
+            application = importlib.import_module("examples.demo.wsgi").application
+        yield application
     finally:
+        application.databases.close()
         if added:
             sys.path.remove(str(REPO))
         logger.handlers[:] = handlers
@@ -38,8 +49,16 @@ def demo() -> Iterator[Any]:
 
 
 @pytest.fixture
-def client(demo: Any) -> Client:
-    return Client(demo, base_url="http://localhost")
+def client(demo: Any) -> Iterator[Client]:
+    """A client of the demo, with the demo's database active and its notes emptied."""
+    from examples.demo.models import Note
+
+    with demo.databases.activate():
+        Note.objects.all().delete()
+        try:
+            yield Client(demo, base_url="http://localhost")
+        finally:
+            demo.databases.release()
 
 
 def test_demo_runs_in_debug_from_its_settings_module(demo: Any) -> None:
@@ -52,7 +71,13 @@ def test_home_page_links_every_feature(client: Client) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert page.template_name == "home.html"
-    for href in ('href="/greet/"', 'href="/about/"', 'href="/api/status"', 'href="/api/items/1"'):
+    for href in (
+        'href="/greet/"',
+        'href="/notes/"',
+        'href="/about/"',
+        'href="/api/status"',
+        'href="/api/items/1"',
+    ):
         assert href in page.text
     assert 'href="/static/demo.css"' in page.text
 
@@ -131,7 +156,7 @@ def test_static_css(client: Client) -> None:
 
 
 def test_pages_have_no_inline_script(client: Client) -> None:
-    for url in ("/", "/greet/", "/about/", "/no-such-page/"):
+    for url in ("/", "/greet/", "/notes/", "/notes/new/", "/about/", "/no-such-page/"):
         assert "<script" not in client.get(url).text
 
 
@@ -139,18 +164,20 @@ def test_app_command_and_routes(demo: Any) -> None:
     runner = CliRunner()
     stats = runner.invoke(cli, ["demo-stats"], obj=ProjectContext(app=demo))
     assert stats.exit_code == 0, stats.output
-    assert stats.output == "6 routes, 1 app(s): api\n"
+    assert stats.output == "9 routes, 1 app(s): api\n"
     routes = runner.invoke(cli, ["routes"], obj=ProjectContext(app=demo))
-    assert "/api/items/<int:pk>  api:item" in routes.output
+    assert re.search(r"/api/items/<int:pk> +api:item ", routes.output)
+    assert re.search(r"/notes/<int:pk>/edit/ +note_edit ", routes.output)
     check = runner.invoke(cli, ["check"], obj=ProjectContext(app=demo))
     assert check.exit_code == 0
 
 
-def test_make_demo_command_finds_the_app() -> None:
+def test_make_demo_command_finds_the_app(tmp_path: Path) -> None:
     """The Makefile's invocation, run from the repository root, resolves the demo."""
     bastion = Path(sys.executable).with_name("bastion")
     result = subprocess.run(
         [str(bastion), "--app", "examples.demo.wsgi:application", "routes"],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"},
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -159,3 +186,86 @@ def test_make_demo_command_finds_the_app() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "examples.demo.views.greet" in result.stdout
+
+
+# -- notes: a model in SQLite, listed, created and edited through a validated form ----------
+
+
+def add_notes(count: int) -> None:
+    from examples.demo.models import Note
+
+    for number in range(1, count + 1):
+        Note.objects.create(title=f"Note {number}", body="")
+
+
+def test_notes_list_starts_empty(client: Client) -> None:
+    page = client.get("/notes/")
+    assert page.status_code == 200
+    assert page.template_name == "notes.html"
+    assert "No notes yet." in page.text
+    assert 'href="/notes/new/"' in page.text
+
+
+def test_create_note_with_csrf_token(demo: Any, client: Client) -> None:
+    """A client that sends no Fetch Metadata needs the form's token, as an old browser does."""
+    from examples.demo.models import Note
+
+    old_browser = Client(demo, base_url="http://localhost", fetch_metadata=False)
+    form = old_browser.get("/notes/new/")
+    assert form.status_code == 200
+    match = re.search(r'<input type="hidden" name="([^"]+)" value="([^"]+)">', form.text)
+    assert match is not None
+    data = {"title": "  <b>First</b> ", "body": "Hello"}
+    assert old_browser.post("/notes/new/", data=data).status_code == 403
+    saved = old_browser.post("/notes/new/", data={**data, match[1]: match[2]})
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/notes/"
+    assert "&lt;b&gt;First&lt;/b&gt;" in old_browser.get("/notes/").text
+    assert Note.objects.get().title == "<b>First</b>"
+
+
+def test_create_note_validation_errors_per_field(client: Client) -> None:
+    from examples.demo.models import Note
+
+    empty = client.post("/notes/new/", data={"title": "   ", "body": "kept"})
+    assert empty.status_code == 400
+    assert empty.context is not None
+    assert set(empty.context["errors"]) == {"title"}
+    assert '<p class="error" id="title-error">' in empty.text
+    assert ">kept</textarea>" in empty.text  # what was typed is shown again
+    long = client.post("/notes/new/", data={"title": "x" * 201})
+    assert long.status_code == 400
+    assert "200" in long.context["errors"]["title"][0]
+    assert not Note.objects.exists()
+
+
+def test_edit_note(client: Client) -> None:
+    from examples.demo.models import Note
+
+    note = Note.objects.create(title="Draft", body="v1")
+    form = client.get(f"/notes/{note.pk}/edit/")
+    assert form.status_code == 200
+    assert 'value="Draft"' in form.text
+    assert f'action="/notes/{note.pk}/edit/"' in form.text
+    assert client.post(f"/notes/{note.pk}/edit/", data={"title": ""}).status_code == 400
+    assert Note.objects.get(pk=note.pk).title == "Draft"
+    saved = client.post(f"/notes/{note.pk}/edit/", data={"title": "Final", "body": "v2"})
+    assert saved.status_code == 303
+    note.refresh_from_db()
+    assert (note.title, note.body) == ("Final", "v2")
+    assert Note.objects.count() == 1
+    assert client.get("/notes/999999/edit/").status_code == 404
+
+
+def test_notes_are_paginated_newest_first(client: Client) -> None:
+    add_notes(12)
+    first = client.get("/notes/")
+    assert first.context is not None
+    assert [n.title for n in first.context["notes"]] == [f"Note {i}" for i in range(12, 2, -1)]
+    assert 'href="/notes/?page=2"' in first.text
+    second = client.get("/notes/?page=2")
+    assert second.context is not None
+    assert [n.title for n in second.context["notes"]] == ["Note 2", "Note 1"]
+    assert second.context["has_next"] is False
+    for bad in ("0", "-1", "x", "1001", "\uff11"):
+        assert client.get(f"/notes/?page={bad}").status_code == 404

@@ -100,9 +100,11 @@ def app_with(*outer: Any, store: Any = None, **options: Any) -> Bastion:
 # -- configuration ---------------------------------------------------------------------------
 
 
-def test_session_middleware_database_backend_arrives_with_orm() -> None:
-    with pytest.raises(ImproperlyConfigured, match="'database' arrives with the ORM"):
-        SessionMiddleware(settings(backend="database"))
+def test_session_middleware_builds_the_database_store() -> None:
+    from bastion.sessions.backends.database import DatabaseSessionStore
+
+    middleware = SessionMiddleware(settings(backend="database"))
+    assert isinstance(middleware._store, DatabaseSessionStore)
 
 
 @pytest.mark.parametrize("name", ["my session", "a;b", "", "__Host-session", "__secure-sid"])

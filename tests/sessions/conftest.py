@@ -224,7 +224,7 @@ def make_app() -> Iterator[AppFactory]:
     for app in built:
         if app.settings.CACHE_URL == REDIS_URL:
             app.cache.clear()
-            app.cache.close()
+        app.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,6 +12,7 @@ from bastion.http.request import Request
 from bastion.security.signing import Signer
 from bastion.sessions import (
     CacheSessionStore,
+    DatabaseSessionStore,
     MemorySessionStore,
     SessionRecord,
     SessionTampered,
@@ -40,16 +41,12 @@ def record(**data: Any) -> SessionRecord:
     [
         ("signed_cookie", SignedCookieStore),
         ("cache", CacheSessionStore),
+        ("database", DatabaseSessionStore),
         ("memory", MemorySessionStore),
     ],
 )
 def test_store_from_settings_picks_backend(backend: str, kind: type) -> None:
     assert isinstance(store_from_settings(settings(backend)), kind)
-
-
-def test_store_from_settings_database_arrives_with_the_orm() -> None:
-    with pytest.raises(ImproperlyConfigured, match="arrives with the ORM"):
-        store_from_settings(settings("database"))
 
 
 def test_store_from_settings_needs_secret_key() -> None:

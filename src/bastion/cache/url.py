@@ -7,6 +7,8 @@ Accepted forms::
     redis://[[user]:password@]host[:port][/db] Redis (port 6379, db 0 by default)
     rediss://...                               Redis over TLS, certificates verified
     memcached://host[:port][,host[:port]...]   memcached (port 11211), keys spread over hosts
+    db:// or database://                       the cache_entry table of the database the
+                                               routers choose (db://<alias>: that alias)
 
 Each backend is imported only when its scheme is used, so a project on ``locmem://`` needs
 neither redis-py nor pymemcache. Nothing connects here: the first cache command does.
@@ -25,14 +27,15 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMES", "cache_from_url", "parse_memcached_servers"]
 
-SCHEMES = ("locmem", "dummy", "redis", "rediss", "memcached")
+SCHEMES = ("locmem", "dummy", "redis", "rediss", "memcached", "db", "database")
 """The schemes ``CACHE_URL`` may use."""
 
 _MEMCACHED_PORT = 11211
 _ACCEPTED = (
     "locmem://, dummy://, redis://[:password@]host:6379/0, rediss://... (TLS) or "
-    "memcached://host:11211[,host:11211]"
+    "memcached://host:11211[,host:11211] or db://[alias]"
 )
+_ALIAS_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
 def cache_from_url(url: str, config: CacheConfig | None = None) -> Cache:
@@ -61,6 +64,10 @@ def cache_from_url(url: str, config: CacheConfig | None = None) -> Cache:
         from bastion.cache.backends.dummy import DummyCache
 
         return DummyCache(config)
+    if scheme in ("db", "database"):
+        from bastion.cache.backends.database import DatabaseCache
+
+        return DatabaseCache(_database_alias(scheme, rest), config)
     if scheme == "memcached":
         try:
             from bastion.cache.backends.memcached import MemcachedCache
@@ -72,6 +79,19 @@ def cache_from_url(url: str, config: CacheConfig | None = None) -> Cache:
     except ImportError as exc:
         raise _missing(exc, "redis", "redis") from None
     return RedisCache(url, config)
+
+
+def _database_alias(scheme: str, rest: str) -> str | None:
+    """The alias in ``db://<alias>``, or None for ``db://`` (the routers choose)."""
+    alias = rest.removesuffix("/")
+    if not alias:
+        return None
+    if not set(alias) <= _ALIAS_CHARS:
+        raise ImproperlyConfigured(
+            f"CACHE_URL {scheme}://... takes only a DATABASES alias (letters, digits, '_' and "
+            "'-'), e.g. db:// or db://cache; the database's own URL belongs in DATABASES."
+        )
+    return alias
 
 
 def _missing(exc: ImportError, backend: str, library: str) -> ImproperlyConfigured:

@@ -214,6 +214,9 @@ def _translate(exc: Exception, dialect: Dialect) -> DatabaseError:
     if isinstance(exc, getattr(dbapi, "IntegrityError", ())):
         return IntegrityError(message)
     if isinstance(exc, getattr(dbapi, "OperationalError", ())):
+        # MariaDB reports a violated CHECK constraint (4025; MySQL 3819) as operational.
+        if dialect.name == "mysql" and exc.args and exc.args[0] in (3819, 4025):
+            return IntegrityError(message)
         return OperationalError(message)
     if isinstance(exc, DatabaseError):
         return exc

@@ -210,6 +210,8 @@ def _autocommit_on_connect(backend: str) -> Any:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
+            # LIKE is case-sensitive, as on the other databases (icontains lowers both sides).
+            cursor.execute("PRAGMA case_sensitive_like = ON")
             cursor.close()
 
     return on_connect

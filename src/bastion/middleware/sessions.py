@@ -45,8 +45,7 @@ class SessionMiddleware:
             backend, or a test double).
 
     Raises:
-        ImproperlyConfigured: no ``store`` is given and the backend is ``database`` (it
-            arrives with the ORM), the cookie name is not usable, or ``SECRET_KEY`` is empty.
+        ImproperlyConfigured: the cookie name is not usable, or ``SECRET_KEY`` is empty.
     """
 
     __slots__ = ("_config", "_secure", "_store")

@@ -8,6 +8,7 @@ See ``docs/sessions.md``.
 from __future__ import annotations
 
 from bastion.sessions.backends import CacheSessionStore as CacheSessionStore
+from bastion.sessions.backends import DatabaseSessionStore as DatabaseSessionStore
 from bastion.sessions.backends import MemorySessionStore as MemorySessionStore
 from bastion.sessions.backends import SignedCookieStore as SignedCookieStore
 from bastion.sessions.backends import store_from_settings as store_from_settings
@@ -21,6 +22,7 @@ from bastion.sessions.session import Session as Session
 
 __all__ = [
     "CacheSessionStore",
+    "DatabaseSessionStore",
     "MemorySessionStore",
     "Session",
     "SessionRecord",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, cast, dataclass_transform
+from typing import Any, ClassVar, cast
 
 from bastion.db.engine import databases
 from bastion.db.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
@@ -49,7 +49,6 @@ def _app_label_of(module: str) -> str:
     return parts[-1]
 
 
-@dataclass_transform(kw_only_default=True, field_specifiers=(Field,))
 class ModelBase(type):
     """The metaclass of :class:`Model` (see the module docstring)."""
 

@@ -9,6 +9,7 @@ new query to its placeholder in the cached SQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -305,7 +306,8 @@ class BuildContext:
             with self.leaf(expression.value):
                 if isinstance(expression.value, str) and expression.value == "*":
                     return sa.literal_column("*")
-                (bound,) = self.slot(lambda v: [v])
+                vendor = self.vendor
+                (bound,) = self.slot(lambda v: [_constant(v, vendor)])
                 return bound
         if isinstance(expression, CombinedExpression):
             lhs = self.expr(expression.lhs, generation)
@@ -348,6 +350,8 @@ class BuildContext:
                 parts.append(self.q(child, generation))
             else:
                 parts.append(self.condition(child[0], child[1], generation))
+        if not parts:
+            return sa.true()  # Q() with nothing in it matches every row
         return sa.and_(*parts) if q.connector == Q.AND else sa.or_(*parts)
 
     def negated_q(self, q: Q, generation: int) -> sa.ColumnElement[bool]:
@@ -422,6 +426,13 @@ def _preparer(field_: Field[Any] | None, vendor: str, lookup: str) -> Callable[[
     return prep
 
 
+def _constant(value: Any, vendor: str) -> Any:
+    """A constant in an expression, stored the way its column type stores it."""
+    if isinstance(value, dt.timedelta) and vendor != "postgresql":
+        return value // dt.timedelta(microseconds=1)  # DurationField is microseconds there
+    return _pk_of(value)
+
+
 def _pk_of(value: Any) -> Any:
     meta = getattr(value, "_meta", None)
     if meta is not None and hasattr(value, "_state"):
@@ -457,6 +468,8 @@ def _output_field(ctx: BuildContext, expr: Expression) -> Field[Any] | None:
         inner = _output_field(ctx, expr.expression)
         if expr.function == "AVG" and type(inner).__name__ != "DecimalField":
             return FloatField()
+        if expr.function == "SUM" and isinstance(inner, IntegerField):
+            return _WholeNumber()
         return inner
     if isinstance(expr, F):
         resolved = ctx.resolve(expr.name)
@@ -464,6 +477,13 @@ def _output_field(ctx: BuildContext, expr: Expression) -> Field[Any] | None:
     if isinstance(expr, CombinedExpression):
         return _output_field(ctx, expr.lhs) or _output_field(ctx, expr.rhs)
     return None
+
+
+class _WholeNumber(Field[int]):
+    """The result of SUM over integers: MariaDB returns it as a Decimal."""
+
+    def result_converter(self, vendor: str) -> Callable[[Any], Any] | None:
+        return int
 
 
 _OPERATORS: dict[str, Callable[[Any, Any], sa.ColumnElement[Any]]] = {

@@ -127,6 +127,12 @@ class Collector:
             # Children were collected after their parents: delete in reverse.
             for model in reversed(self.order):
                 pks = list(self.data[model])
+                if _refers_to_itself(model):
+                    # Rows of one table that point at each other: InnoDB checks keys row by
+                    # row, so children (collected after their parents) go first, one by one.
+                    for pk in reversed(pks):
+                        counts[model._meta.label] += _delete_rows(model, [pk], self.using)
+                    continue
                 for start in range(0, len(pks), 500):
                     chunk = pks[start : start + 500]
                     counts[model._meta.label] += _delete_rows(model, chunk, self.using)
@@ -139,6 +145,13 @@ class Collector:
                 obj.__dict__[pk_attname] = None
                 obj._state.adding = True
         return sum(counts.values()), dict(counts)
+
+
+def _refers_to_itself(model: type[Model]) -> bool:
+    return any(
+        getattr(f, "many_to_one", False) and getattr(f, "related_model", None) is model
+        for f in model._meta.fields
+    )
 
 
 def _delete_rows(model: type[Model], pks: list[Any], using: str) -> int:

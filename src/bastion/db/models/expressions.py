@@ -319,7 +319,7 @@ def _value_shape(value: Any) -> Any:
     if isinstance(value, Expression):
         return value.key()
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ("seq", len(value))
+        return ("seq", tuple(type(item).__name__ for item in value))
     if value is None or isinstance(value, bool):
         return value
     return type(value).__name__

@@ -83,6 +83,10 @@ def build_lookup(
             return sa.func.lower(lhs).like(sa.func.lower(rhs), escape="!")
         return _case_sensitive(lhs, vendor).like(rhs, escape="!")
     if lookup in ("regex", "iregex"):
+        if lookup == "iregex" and vendor == "sqlite":
+            # SQLite's REGEXP is Python's re: an inline flag is the portable way.
+            (rhs,) = ctx.slot(lambda v: ["(?i)" + str(v)])
+            return lhs.regexp_match(rhs)
         (rhs,) = ctx.slot(lambda v: [str(v)])
         if lookup == "iregex":
             return lhs.regexp_match(rhs, flags="i")
@@ -203,6 +207,10 @@ def build_json_lookup(
         return as_json.is_(None) if value else as_json.is_not(None)
     if lookup == "exact" and value is None:
         # JSON null at the key (not a missing key).
+        if vendor == "sqlite":
+            return sa.func.json_type(column, path) == sa.literal_column("'null'")
+        if vendor == "mysql":
+            return sa.func.json_type(as_json) == sa.literal_column("'NULL'")
         return _json_equal(ctx, as_json, None, dumps, _same)
     if lookup == "exact":
         return _json_equal(ctx, as_json, value, dumps, _same)
@@ -248,6 +256,13 @@ def _json_equal(
     if ctx.vendor == "postgresql":
         (bound,) = ctx.slot(lambda v: [_jsonb(pick(v), dumps)])
         return as_json == bound
+    if ctx.vendor == "mysql" and isinstance(value, str):
+        # MariaDB compares JSON strings as text including their quotes: unquote both.
+        (text,) = ctx.slot(lambda v: [pick(v)])
+        return sa.and_(
+            sa.func.json_type(as_json) == sa.literal_column("'STRING'"),
+            sa.func.json_unquote(as_json) == text,
+        )
     (bound,) = ctx.slot(lambda v: [dumps(pick(v))])
     if ctx.vendor == "sqlite" and isinstance(value, (dict, list)):
         return sa.func.json(as_json) == sa.func.json(bound)
@@ -262,7 +277,7 @@ def build_has_key(
         raise FieldError("has_key takes a key name (a string).")
     if ctx.vendor == "postgresql":
         (bound,) = ctx.slot(lambda v: [v])
-        return column.op("?")(bound)
+        return column.op("?", return_type=sa.Boolean())(sa.cast(bound, sa.Text()))
     (bound,) = ctx.slot(lambda v: [json_path([v])])
     if ctx.vendor == "mysql":
         return sa.func.json_contains_path(column, sa.literal_column("'one'"), bound) == 1

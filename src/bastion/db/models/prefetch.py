@@ -19,6 +19,7 @@ def prefetch_related_objects(objs: Sequence[Model], lookups: Sequence[str | Pref
     """Fill the related caches of ``objs`` for each lookup (``"tags"``, ``"a__b"``...)."""
     from bastion.db.models.queryset import Prefetch
 
+    done: dict[str, list[Any]] = {}  # "articles" → the articles fetched for it
     for lookup in lookups:
         prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
         parts = prefetch.lookup.split("__")
@@ -27,12 +28,17 @@ def prefetch_related_objects(objs: Sequence[Model], lookups: Sequence[str | Pref
             if not level:
                 break
             last = depth == len(parts) - 1
+            path = "__".join(parts[: depth + 1])
+            if path in done and not last:
+                level = done[path]  # fetched for an earlier lookup: no second query
+                continue
             level = _prefetch_one(
                 level,
                 part,
                 prefetch.queryset if last else None,
                 prefetch.to_attr if last else None,
             )
+            done[path] = level
 
 
 def _prefetch_one(

@@ -139,15 +139,27 @@ def build_select(query: Query, ctx: BuildContext, *, nested: bool = False) -> tu
         reader: Any = _values_reader(query, names, converters)
         group_columns = [c for c, n in zip(columns, names, strict=True) if n not in ctx.annotations
                          or not query.annotations[n].contains_aggregate]  # fmt: skip
+        if not query.group_by_fields:
+            # annotate() before values(): one row per object, as in Django.
+            group_columns.insert(0, ctx.table.c[query.model._meta.pk.column])
     else:
         reader, columns, group_columns = _model_columns(query, ctx)
+    # Ordering may join more tables: resolve it before the FROM clause is fixed.
+    order = _order_terms(query, ctx)
+    if query.distinct and order:
+        # SELECT DISTINCT must select what it orders by (PostgreSQL insists); readers only
+        # look at the leading columns, so these extra ones change nothing else.
+        selected = {id(_unlabel(c)) for c in columns}
+        for i, term in enumerate(order):
+            element = getattr(term, "element", term)
+            if id(element) not in selected:
+                columns = [*columns, sa.sql.expression.ColumnElement.label(element, f"_order_{i}")]
     stmt = sa.select(*columns)
     stmt = _finish(stmt, query, ctx, where, having)
     if group_by_needed and group_columns:
         stmt = stmt.group_by(*[_unlabel(c) for c in group_columns])
     if query.distinct:
         stmt = stmt.distinct()
-    order = _order_terms(query, ctx)
     if order:
         stmt = stmt.order_by(*order)
     if query.high is not None:
@@ -182,8 +194,10 @@ def _values_reader(
 ) -> Reader:
     pairs = [(i, c) for i, c in enumerate(converters) if c is not None]
 
+    width = len(names)
+
     def convert(row: Any) -> list[Any]:
-        values = list(row)
+        values = list(row[:width])
         for i, fn in pairs:
             if values[i] is not None:
                 values[i] = fn(values[i])
@@ -338,6 +352,11 @@ def _count(query: Query, ctx: BuildContext) -> Any:
 
 
 def _exists(query: Query, ctx: BuildContext) -> Any:
+    if query.is_sliced or query.distinct:
+        inner_query = query.clone()
+        inner_query.fields = ("pk",)
+        inner, _reader = build_select(inner_query, ctx, nested=True)
+        return sa.select(sa.literal_column("1")).select_from(inner.subquery("sub")).limit(1)
     where, having = _prepare(query, ctx)
     stmt = _finish(sa.select(sa.literal_column("1")), query, ctx, where, having)
     if having:

@@ -159,6 +159,8 @@ def save_instance(
     meta = model._meta
     if force_insert and (force_update or update_fields):
         raise ValueError("Cannot force both insert and updating in model saving.")
+    if (force_update or update_fields is not None) and obj.pk is None:
+        raise ValueError("Cannot force an update in save() with no primary key.")
     alias = using or obj._state.db or databases().db_for_write(model, instance=obj)
     for f in meta.fields:
         if getattr(f, "many_to_one", False) and f.name in obj._state.fields_cache:

@@ -1,18 +1,18 @@
 """Session backends, and :func:`store_from_settings` which picks one from ``SESSIONS``.
 
 ``signed_cookie`` (the default) keeps the data in the cookie; ``cache`` keeps it in the
-application's cache (Redis in production); ``memory`` keeps it in the process, for tests;
-``database`` arrives with the ORM.
+application's cache (Redis in production); ``database`` keeps it in a table through the ORM;
+``memory`` keeps it in the process, for tests.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bastion.exceptions import ImproperlyConfigured
 from bastion.security.signing import signer_from_settings
 from bastion.sessions.backends.cache import CacheSessionStore as CacheSessionStore
 from bastion.sessions.backends.cache import SessionCache as SessionCache
+from bastion.sessions.backends.database import DatabaseSessionStore as DatabaseSessionStore
 from bastion.sessions.backends.memory import MemorySessionStore as MemorySessionStore
 from bastion.sessions.backends.server import ServerSideStore as ServerSideStore
 from bastion.sessions.backends.signed_cookie import MAX_COOKIE_SIZE as MAX_COOKIE_SIZE
@@ -27,6 +27,7 @@ __all__ = [
     "ID_SALT",
     "MAX_COOKIE_SIZE",
     "CacheSessionStore",
+    "DatabaseSessionStore",
     "MemorySessionStore",
     "ServerSideStore",
     "SessionCache",
@@ -44,19 +45,15 @@ def store_from_settings(settings: Settings) -> SessionStore:
     """The store ``SESSIONS.backend`` names, signing with ``SECRET_KEY`` (and its fallbacks).
 
     Raises:
-        ImproperlyConfigured: the backend is ``database`` (not available yet), or
-            ``SECRET_KEY`` is empty.
+        ImproperlyConfigured: ``SECRET_KEY`` is empty.
     """
     backend = settings.SESSIONS.backend
-    if backend == "database":
-        raise ImproperlyConfigured(
-            "SESSIONS.backend = 'database' arrives with the ORM. Until then use 'cache' "
-            "(with CACHE_URL pointing at Redis) or 'signed_cookie'."
-        )
     if backend == "signed_cookie":
         signer = signer_from_settings(settings, COOKIE_SALT)
         return SignedCookieStore(signer, cookie_name=settings.SESSIONS.cookie_name)
     signer = signer_from_settings(settings, ID_SALT)
     if backend == "cache":
         return CacheSessionStore(signer)
+    if backend == "database":
+        return DatabaseSessionStore(signer)
     return MemorySessionStore(signer)

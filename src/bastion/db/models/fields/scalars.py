@@ -160,6 +160,10 @@ class FloatField(Field[float]):
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Float(precision=53).with_variant(sa.Double(), "mysql")
 
+    def result_converter(self, vendor: str) -> Converter | None:
+        # AVG and friends come back as Decimal from some drivers.
+        return float
+
     def to_python(self, value: Any) -> Any:
         if value is None:
             return None

@@ -1,0 +1,21 @@
+"""The demo's data: notes, kept in SQLite (``DATABASE_URL`` in ``settings.py``)."""
+
+from bastion.db import models
+
+TITLE_LENGTH = 200
+
+
+class Note(models.Model):
+    """A short note with a title, written and edited through the pages under ``/notes/``."""
+
+    title = models.CharField(max_length=TITLE_LENGTH)
+    body = models.TextField(blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "demo"
+        db_table = "demo_note"
+        ordering = ("-created", "-id")
+
+    def __str__(self) -> str:
+        return self.title
