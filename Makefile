@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Serve the demo application at http://127.0.0.1:8000 (DEBUG, SQLite when the ORM lands).
+## Create or update the demo's SQLite tables, then serve it at http://127.0.0.1:8000 (DEBUG).
 demo: install
+	$(BIN)/bastion --app examples.demo.wsgi:application migrate
 	$(BIN)/bastion --app examples.demo.wsgi:application runserver 127.0.0.1:8000
 
 ## Every quality gate, then the whole test suite with branch coverage (fails under 85%).

@@ -37,6 +37,7 @@ def fake_app(
         static=SimpleNamespace(use_manifest=use_manifest, root=tmp_path / "staticfiles"),
         router=SimpleNamespace(routes=lambda: iter(())),
         ratelimiter=SimpleNamespace(storage_url="memory://"),
+        apps=(),
     )
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from bastion import NotFound, RedirectResponse, Request, Response, TemplateView, render
 from bastion.exceptions import ValidationError
-from examples.demo.models import Note
+from examples.demo.notes.models import Note
 
 MAX_NAME_LENGTH = 100
 NOT_FOUND = 404

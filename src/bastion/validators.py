@@ -151,7 +151,8 @@ class DecimalValidator:
         if not value.is_finite():
             raise ValidationError("Enter a number.", code="invalid")
         _sign, digit_tuple, exponent = value.as_tuple()
-        assert isinstance(exponent, int)
+        if not isinstance(exponent, int):  # NaN and infinities, refused above
+            raise ValidationError("Enter a number.", code="invalid")
         if exponent >= 0:
             digits, decimals = len(digit_tuple) + exponent, 0
         else:

@@ -136,9 +136,9 @@ def test_app_commands_must_be_click_commands(runner: CliRunner, apps_dir: Path) 
 
 
 def test_unknown_command_outside_project_explains(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(cli, ["migrate"], obj=outside(tmp_path))
+    result = runner.invoke(cli, ["frobnicate"], obj=outside(tmp_path))
     assert result.exit_code == 2
-    assert "No such command 'migrate'" in result.stderr
+    assert "No such command 'frobnicate'" in result.stderr
     assert "bastion startproject" in result.stderr
 
 

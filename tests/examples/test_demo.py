@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from bastion.cli import cli
 from bastion.cli.discovery import ProjectContext
+from bastion.db.migrations import migrate
 from bastion.testing import Client
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,6 +40,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("DATABASE_URL", f"sqlite:///{database}")
             application = importlib.import_module("examples.demo.wsgi").application
+        migrate(application.databases, application.apps)
         yield application
     finally:
         application.databases.close()
@@ -51,7 +53,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture
 def client(demo: Any) -> Iterator[Client]:
     """A client of the demo, with the demo's database active and its notes emptied."""
-    from examples.demo.models import Note
+    from examples.demo.notes.models import Note
 
     with demo.databases.activate():
         Note.objects.all().delete()
@@ -64,7 +66,7 @@ def client(demo: Any) -> Iterator[Client]:
 def test_demo_runs_in_debug_from_its_settings_module(demo: Any) -> None:
     assert demo.settings.DEBUG is True
     assert Path(demo.settings.BASE_DIR) == REPO / "examples" / "demo"
-    assert [app.label for app in demo.apps] == ["api"]
+    assert [app.label for app in demo.apps] == ["api", "notes"]
 
 
 def test_home_page_links_every_feature(client: Client) -> None:
@@ -192,7 +194,7 @@ def test_make_demo_command_finds_the_app(tmp_path: Path) -> None:
 
 
 def add_notes(count: int) -> None:
-    from examples.demo.models import Note
+    from examples.demo.notes.models import Note
 
     for number in range(1, count + 1):
         Note.objects.create(title=f"Note {number}", body="")
@@ -208,7 +210,7 @@ def test_notes_list_starts_empty(client: Client) -> None:
 
 def test_create_note_with_csrf_token(demo: Any, client: Client) -> None:
     """A client that sends no Fetch Metadata needs the form's token, as an old browser does."""
-    from examples.demo.models import Note
+    from examples.demo.notes.models import Note
 
     old_browser = Client(demo, base_url="http://localhost", fetch_metadata=False)
     form = old_browser.get("/notes/new/")
@@ -225,7 +227,7 @@ def test_create_note_with_csrf_token(demo: Any, client: Client) -> None:
 
 
 def test_create_note_validation_errors_per_field(client: Client) -> None:
-    from examples.demo.models import Note
+    from examples.demo.notes.models import Note
 
     empty = client.post("/notes/new/", data={"title": "   ", "body": "kept"})
     assert empty.status_code == 400
@@ -240,7 +242,7 @@ def test_create_note_validation_errors_per_field(client: Client) -> None:
 
 
 def test_edit_note(client: Client) -> None:
-    from examples.demo.models import Note
+    from examples.demo.notes.models import Note
 
     note = Note.objects.create(title="Draft", body="v1")
     form = client.get(f"/notes/{note.pk}/edit/")

@@ -24,6 +24,7 @@ from bastion.checks.core import (
     check_site_url,
     check_static_manifest,
 )
+from bastion.checks.database import DATABASE_CHECKS
 from bastion.checks.messages import LEVELS, Check, CheckMessage, Level, level_number
 from bastion.checks.security import SECURITY_CHECKS
 
@@ -49,6 +50,7 @@ CHECKS: list[Check] = [
     check_static_manifest,
     check_proxy,
     *SECURITY_CHECKS,
+    *DATABASE_CHECKS,
 ]
 """The checks :func:`run_checks` runs by default, in order."""
 

@@ -19,6 +19,10 @@ from typing import Any
 import click
 
 from bastion.cli.commands import BUILTIN_COMMANDS
+from bastion.cli.commands.makemigrations import makemigrations_command
+from bastion.cli.commands.migrate import migrate_command
+from bastion.cli.commands.showmigrations import showmigrations_command
+from bastion.cli.commands.sqlmigrate import sqlmigrate_command
 from bastion.cli.discovery import DiscoveryError, ProjectContext, pass_project
 from bastion.exceptions import ImproperlyConfigured
 
@@ -129,7 +133,13 @@ def _store_app_option(ctx: click.Context, param: click.Parameter, value: str | N
 
 @click.group(
     cls=BastionGroup,
-    commands=BUILTIN_COMMANDS,
+    commands=[
+        *BUILTIN_COMMANDS,
+        makemigrations_command,
+        migrate_command,
+        showmigrations_command,
+        sqlmigrate_command,
+    ],
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option(

@@ -156,6 +156,7 @@ class BuildContext:
         self.annotations: dict[str, sa.ColumnElement[Any]] = {}
         self.annotation_exprs: dict[str, Expression] = {}
         self.literal_values = False
+        self.uses_subquery = False
 
     # -- values ------------------------------------------------------------------------------
 
@@ -286,6 +287,7 @@ class BuildContext:
         query = getattr(value, "query", None)
         if not isinstance(query, Query):
             return None
+        self.uses_subquery = True
         sub = BuildContext(query.model, self.dialect, parent=self)
         if query.fields is None:
             query = query.clone()
@@ -367,6 +369,7 @@ class BuildContext:
         condition = sub.q(inner, generation)
         if not sub.joins:
             return sa.not_(sa.func.coalesce(condition, sa.false()))
+        self.uses_subquery = True
         pk = self.model._meta.pk.column
         matching = sa.select(sub.table.c[pk]).select_from(sub.from_clause).where(condition)
         return self.table.c[pk].not_in(matching)

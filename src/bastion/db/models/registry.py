@@ -22,12 +22,20 @@ __all__ = ["ModelRegistry", "registry"]
 
 ModelKey = tuple[str, str]
 
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Names for what models leave unnamed, so a migration can name it on every database."""
+
 
 class ModelRegistry:
     """Models by ``(app_label, model_name)`` with one SQLAlchemy ``MetaData`` for all tables."""
 
     def __init__(self) -> None:
-        self.metadata = sa.MetaData()
+        self.metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
         self._models: dict[ModelKey, type[Model]] = {}
         self._pending: dict[ModelKey, list[Callable[[type[Model]], None]]] = defaultdict(list)
 
@@ -100,7 +108,7 @@ class ModelRegistry:
         keys resolve, and marked ``info["bastion_external"] = True`` so that migrations of
         this app never create or drop them.
         """
-        result = sa.MetaData()
+        result = sa.MetaData(naming_convention=self.metadata.naming_convention)
         own = [t for t in self.metadata.sorted_tables if t.info.get("app_label") == app_label]
         needed: dict[str, sa.Table] = {}
         for table in own:

@@ -21,6 +21,7 @@ from bastion.db.transaction import atomic
 if TYPE_CHECKING:
     from bastion.db.connection import Connection
     from bastion.db.models.base import Model
+    from bastion.db.models.compiler import BuildContext
     from bastion.db.models.fields.base import Field
     from bastion.db.models.queryset import QuerySet
     from bastion.db.models.relations import ForeignKey
@@ -225,9 +226,7 @@ def save_instance(
 
 def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
     """UPDATE the rows of ``qs`` (values bound, F() expressions over the row's own fields)."""
-    from bastion.db.models.compiler import BuildContext, Compiled, sql_cache
     from bastion.db.models.query import expression_leaves
-    from bastion.db.models.select import _prepare, build_select
 
     model = qs.model
     meta = model._meta
@@ -243,58 +242,98 @@ def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
         fields.append((f, value))
     if qs.query.empty:
         return 0
-    alias = qs._write_db()
-    conn = databases().connection(alias)
-    vendor = conn.vendor
-    query = qs.query.clone()
-    query.order_by = ()
-    query.default_ordering = False
-    value_shape = tuple((f.name, v.key() if isinstance(v, Expression) else None) for f, v in fields)
-    key = (vendor, "update", query.shape(), value_shape)
-    compiled = sql_cache.get(key)
-    leaves: list[Any] = []
+    head_leaves: list[Any] = []
     for _f, value in fields:
         if isinstance(value, Expression):
-            expression_leaves(value, leaves)
+            expression_leaves(value, head_leaves)
         else:
-            leaves.append(value)
-    leaves.extend(query.leaves())
-    if compiled is None:
-        ctx = BuildContext(model, conn.dialect)
-        assignments: dict[str, Any] = {}
+            head_leaves.append(value)
+    value_shape = tuple((f.name, v.key() if isinstance(v, Expression) else None) for f, v in fields)
+
+    def assignments(ctx: BuildContext) -> dict[str, Any]:
+        result: dict[str, Any] = {}
         for f, value in fields:
             if isinstance(value, Expression):
                 if value.contains_aggregate:
                     raise FieldError("Aggregates are not allowed in update().")
-                assignments[f.column] = ctx.expr(value)
+                result[f.column] = ctx.expr(value)
             else:
-                prep = _value_prep(f, vendor)
+                prep = _value_prep(f, ctx.vendor)
 
                 def leaf_values(v: Any, prep: Callable[[Any], Any] = prep) -> list[Any]:
                     return [prep(v)]
 
                 with ctx.leaf(value):
                     (bound,) = ctx.slot(leaf_values)
-                assignments[f.column] = bound
+                result[f.column] = bound
         if ctx.joins:
             raise FieldError("update() values can only refer to the model's own fields.")
-        table = meta.table
-        value_leaves = len(ctx.plan)
+        return result
+
+    table = meta.table
+    return _filtered_write(
+        qs,
+        ("update", value_shape),
+        head_leaves,
+        assignments,
+        lambda head, conditions: table.update().values(head).where(*conditions),
+    )
+
+
+def delete_rows(qs: QuerySet[Any]) -> int:
+    """DELETE the rows of ``qs`` in one statement (when nothing cascades or listens)."""
+    if qs.query.empty:
+        return 0
+    table = qs.model._meta.table
+    return _filtered_write(
+        qs,
+        ("delete",),
+        [],
+        lambda ctx: None,
+        lambda _h, conditions: table.delete().where(*conditions),
+    )
+
+
+def _filtered_write(
+    qs: QuerySet[Any],
+    kind: tuple[Any, ...],
+    head_leaves: list[Any],
+    build_head: Callable[[BuildContext], Any],
+    make: Callable[[Any, list[Any]], Any],
+) -> int:
+    """Run an UPDATE or DELETE restricted to the rows of ``qs``; return the rows affected.
+
+    A plain filter becomes the statement's WHERE. One that joins, groups or uses a subquery
+    selects the primary keys in a derived table first: MariaDB refuses a statement that
+    reads the table it changes in a plain subquery.
+    """
+    from bastion.db.models.compiler import BuildContext, Compiled, sql_cache
+    from bastion.db.models.select import _prepare, build_select
+
+    model = qs.model
+    conn = databases().connection(qs._write_db())
+    query = qs.query.clone()
+    query.order_by = ()
+    query.default_ordering = False
+    key = (conn.vendor, kind, query.shape())
+    compiled = sql_cache.get(key)
+    if compiled is None:
+        ctx = BuildContext(model, conn.dialect)
+        head = build_head(ctx)
+        head_count = len(ctx.plan)
         sub_query = query.clone()
         sub_query.fields = ("pk",)
         sub_query.values_mode = "flat"
         inner_ctx = BuildContext(model, conn.dialect, parent=ctx)
         where, having = _prepare(sub_query, inner_ctx)
-        if not inner_ctx.joins and not having and not query.annotations:
-            stmt = table.update().values(assignments).where(*where)
-        else:
-            del ctx.plan[value_leaves:]
+        if inner_ctx.joins or having or query.annotations or inner_ctx.uses_subquery:
+            del ctx.plan[head_count:]
             inner_ctx = BuildContext(model, conn.dialect, parent=ctx)
             inner, _reader = build_select(sub_query, inner_ctx, nested=True)
-            # MariaDB refuses a subquery on the table being updated unless it is derived.
             derived = inner.subquery("pks")
-            pk_col = table.c[meta.pk.column]
-            stmt = table.update().values(assignments).where(pk_col.in_(sa.select(derived.c[0])))
+            pk_col = model._meta.table.c[model._meta.pk.column]
+            where = [pk_col.in_(sa.select(derived.c[0]))]
+        stmt = make(head, where)
         sql = stmt.compile(dialect=conn.dialect)
         positional = tuple(sql.positiontup) if sql.positional and sql.positiontup else None
         defaults = {
@@ -304,7 +343,7 @@ def update_rows(qs: QuerySet[Any], values: dict[str, Any]) -> int:
         }
         compiled = Compiled(sql.string, ctx.plan, positional, defaults)
         sql_cache.put(key, compiled)
-    cursor = conn.execute(compiled.sql, compiled.params(leaves))
+    cursor = conn.execute(compiled.sql, compiled.params([*head_leaves, *query.leaves()]))
     try:
         return int(cursor.rowcount)
     finally:

@@ -1,4 +1,6 @@
-"""The demo's data: notes, kept in SQLite (``DATABASE_URL`` in ``settings.py``)."""
+"""The demo's data: notes, kept in SQLite (``DATABASE_URL`` in ``settings.py``).
+
+The table is created by ``bastion migrate`` from ``migrations/``."""
 
 from bastion.db import models
 
@@ -13,8 +15,6 @@ class Note(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        app_label = "demo"
-        db_table = "demo_note"
         ordering = ("-created", "-id")
 
     def __str__(self) -> str:

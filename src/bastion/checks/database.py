@@ -1,0 +1,60 @@
+"""Database checks: relations to undefined models, models changed without a migration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from bastion.checks.messages import CheckMessage
+
+if TYPE_CHECKING:
+    from bastion.app import Bastion
+
+__all__ = ["DATABASE_CHECKS", "check_migrations", "check_models"]
+
+
+def check_models(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
+    """bastion.E003: a relation names a model that is never defined."""
+    from bastion.db.models.registry import registry
+
+    labels = {app.label for app in app.apps}
+    for reference in registry.unresolved():
+        if reference.split(".", 1)[0] not in labels:
+            continue
+        yield CheckMessage(
+            "bastion.E003",
+            "ERROR",
+            f"A relation points at the model {reference}, which is not defined.",
+            "Fix the model name in the ForeignKey/ManyToManyField, or install the app that "
+            "defines it.",
+        )
+
+
+def check_migrations(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
+    """bastion.W015: models of an installed app changed and no migration records it."""
+    if not any(app.apps):
+        return
+    # Imported here: it loads Alembic and replays every migration on in-memory SQLite.
+    from bastion.db.migrations import MigrationError, pending_changes
+
+    try:
+        changes = pending_changes(list(app.apps))
+    except MigrationError as exc:
+        yield CheckMessage(
+            "bastion.W015",
+            "WARNING",
+            f"The migrations cannot be replayed: {exc}",
+            "Fix the migration files (see docs/migrations.md).",
+        )
+        return
+    for label in sorted({change.app_label for change in changes}):
+        listed = "; ".join(str(c) for c in changes if c.app_label == label)
+        yield CheckMessage(
+            "bastion.W015",
+            "WARNING",
+            f"The models of app {label!r} changed without a migration: {listed}.",
+            f"Run `bastion makemigrations {label}`, then `bastion migrate`.",
+        )
+
+
+DATABASE_CHECKS = [check_models, check_migrations]
