@@ -166,7 +166,7 @@ def test_app_command_and_routes(demo: Any) -> None:
     runner = CliRunner()
     stats = runner.invoke(cli, ["demo-stats"], obj=ProjectContext(app=demo))
     assert stats.exit_code == 0, stats.output
-    assert stats.output == "9 routes, 1 app(s): api\n"
+    assert stats.output == "9 routes, 2 app(s): api, notes\n"
     routes = runner.invoke(cli, ["routes"], obj=ProjectContext(app=demo))
     assert re.search(r"/api/items/<int:pk> +api:item ", routes.output)
     assert re.search(r"/notes/<int:pk>/edit/ +note_edit ", routes.output)
