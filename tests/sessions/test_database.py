@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
-from services import require_service
+from scratchdb import VENDORS, scratch_database
 
 from bastion.db import Databases
 from bastion.db.models import registry
@@ -19,37 +17,14 @@ from bastion.testing import Client
 
 from .conftest import AppFactory, Clock, settings_for
 
-SERVERS = {
-    "postgresql": ("PostgreSQL", "127.0.0.1", 5432, "postgresql://postgres@127.0.0.1:5432"),
-    "mariadb": ("MariaDB", "127.0.0.1", 3306, "mysql://root@127.0.0.1:3306"),
-}
 
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
+@pytest.fixture(scope="module", params=VENDORS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A scratch database of each kind for this module (dropped afterwards)."""
-    vendor: str = request.param
-    if vendor == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sessions') / 'db.sqlite3'}"
-        return
-    name, host, port, server = SERVERS[vendor]
-    require_service(name, host, port)
-    scratch = f"bastion_sessions_{secrets.token_hex(4)}"
-    admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    if vendor == "mariadb":
-        admin_url = "mysql+pymysql://root@127.0.0.1:3306/"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {scratch}")
-    try:
-        yield f"{server}/{scratch}"
-    finally:
-        with admin.connect() as conn:
-            force = " WITH (FORCE)" if vendor == "postgresql" else ""
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {scratch}{force}")
-        admin.dispose()
+    with scratch_database(request.param, tmp_path_factory, "sessions") as url:
+        yield url
 
 
 @pytest.fixture

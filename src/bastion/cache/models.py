@@ -20,7 +20,10 @@ class CacheEntry(models.Model):
     is indexed so that expired rows can be removed in one statement.
     """
 
-    cache_key = models.CharField(max_length=MAX_KEY_BYTES, primary_key=True)
+    # Byte-for-byte keys: MariaDB's default collation would make "Key" and "key" one entry.
+    cache_key = models.CharField(
+        max_length=MAX_KEY_BYTES, primary_key=True, db_collation=models.BINARY_COLLATION
+    )
     value = models.TextField()
     expires = models.DateTimeField(null=True, db_index=True)
 

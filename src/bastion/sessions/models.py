@@ -25,7 +25,10 @@ class Session(models.Model):
     :meth:`~bastion.sessions.backends.database.DatabaseSessionStore.clear_expired`.
     """
 
-    session_key = models.CharField(max_length=SESSION_KEY_LENGTH, primary_key=True)
+    # Ids are case-sensitive random strings: compared byte for byte on every database.
+    session_key = models.CharField(
+        max_length=SESSION_KEY_LENGTH, primary_key=True, db_collation=models.BINARY_COLLATION
+    )
     session_data = models.TextField()
     expire_date = models.DateTimeField(db_index=True)
 

@@ -16,10 +16,8 @@ Atomicity, without locks that SQLite cannot take:
 a router says otherwise); ``db://<alias>`` pins one alias of ``DATABASES``. Database
 connection errors become :class:`~bastion.cache.CacheUnavailable`.
 
-MariaDB and MySQL are refused for now: their default collation compares keys without case
-or accents, so ``"Key"``, ``"key"`` and ``"kéy"`` would share one entry (one user's cached
-data served for another's key). The table needs a binary collation on ``cache_key``, which
-models cannot declare yet.
+``cache_key`` has a binary collation on MariaDB (whose default ignores case and accents), so
+``"Key"``, ``"key"`` and ``"kéy"`` are three entries on every database.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ from bastion.cache.backends.base import Cache, decode_value
 from bastion.cache.exceptions import CacheUnavailable
 from bastion.db import IntegrityError, OperationalError, atomic, databases
 from bastion.db.models import Q
-from bastion.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
     from bastion.cache.models import CacheEntry
@@ -77,14 +74,6 @@ class DatabaseCache(Cache):
     # -- helpers -----------------------------------------------------------------------------
 
     def _rows(self) -> QuerySet[CacheEntry]:
-        active = databases()
-        alias = self._alias or active.db_for_read(self._model)
-        if active.vendor(alias) == "mysql":
-            raise ImproperlyConfigured(
-                "CACHE_URL db:// does not support MariaDB or MySQL yet: their default "
-                "collation ignores case and accents, so different keys would share entries. "
-                "Use Redis, or a PostgreSQL or SQLite database for the cache (db://<alias>)."
-            )
         return self._model.objects.using(self._alias)
 
     def _write_alias(self) -> str:

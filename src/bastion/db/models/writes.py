@@ -179,12 +179,7 @@ def save_instance(
         names = list(update_fields)
         if not names:
             return
-        selected = []
-        for name in names:
-            f = meta.get_field_or_none(name)
-            if f is None or not getattr(f, "concrete", False) or f.primary_key:
-                raise ValueError(f"{name!r} cannot be in update_fields of {model.__name__}.")
-            selected.append(f)
+        selected = _writable_fields(model, names, "save(update_fields=...)")
     conn = databases().connection(alias)
     with atomic(alias, savepoint=False):
         signals.pre_save.send(
@@ -350,6 +345,17 @@ def _filtered_write(
         cursor.close()
 
 
+def _writable_fields(model: type[Model], names: Sequence[str], caller: str) -> list[Field[Any]]:
+    """The concrete, non-primary-key fields ``names`` (what an UPDATE may set)."""
+    fields = []
+    for name in names:
+        f = model._meta.get_field_or_none(name)
+        if f is None or not getattr(f, "concrete", False) or f.primary_key:
+            raise ValueError(f"{caller} cannot update {model.__name__}.{name}.")
+        fields.append(f)
+    return fields
+
+
 def _value_prep(f: Field[Any], vendor: str) -> Callable[[Any], Any]:
     def prep(value: Any) -> Any:
         return _db_value(f, value, vendor)
@@ -385,13 +391,7 @@ def bulk_update_rows(model: type[Model], objs: list[Model], names: list[str], al
     """UPDATE ``names`` of each object, all in one transaction."""
     if not names:
         raise ValueError("bulk_update() needs field names.")
-    meta = model._meta
-    fields = []
-    for name in names:
-        f = meta.get_field_or_none(name)
-        if f is None or not getattr(f, "concrete", False) or f.primary_key:
-            raise ValueError(f"bulk_update() cannot update {name!r}.")
-        fields.append(f)
+    fields = _writable_fields(model, names, "bulk_update()")
     conn = databases().connection(alias)
     total = 0
     with atomic(alias, savepoint=False):

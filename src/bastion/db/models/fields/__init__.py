@@ -1,6 +1,7 @@
 """Model field classes (re-exported by :mod:`bastion.db.models`)."""
 
 __all__ = [
+    "BINARY_COLLATION",
     "NOT_PROVIDED",
     "AutoField",
     "BigAutoField",
@@ -30,6 +31,7 @@ __all__ = [
 
 from bastion.db.models.fields.base import NOT_PROVIDED as NOT_PROVIDED
 from bastion.db.models.fields.base import Field as Field
+from bastion.db.models.fields.scalars import BINARY_COLLATION as BINARY_COLLATION
 from bastion.db.models.fields.scalars import AutoField as AutoField
 from bastion.db.models.fields.scalars import BigAutoField as BigAutoField
 from bastion.db.models.fields.scalars import BigIntegerField as BigIntegerField

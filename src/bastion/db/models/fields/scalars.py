@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from bastion.validators import (
 )
 
 __all__ = [
+    "BINARY_COLLATION",
     "AutoField",
     "BigAutoField",
     "BigIntegerField",
@@ -266,18 +268,44 @@ class BooleanField(Field[bool]):
         return lambda value: None if value is None else bool(value)
 
 
-class CharField(TextLikeField):
-    """A string of at most ``max_length`` characters (required: no unbounded strings)."""
+BINARY_COLLATION: dict[str, str] = {"mysql": "utf8mb4_bin", "postgresql": "C"}
+"""``db_collation`` for text compared byte for byte (case and accents matter) everywhere.
 
-    def __init__(self, *args: Any, max_length: int | None = None, **kwargs: Any) -> None:
+SQLite and PostgreSQL's equality already is; MariaDB's default collation is not, so keys
+and tokens stored there need this.
+"""
+
+
+class CharField(TextLikeField):
+    """A string of at most ``max_length`` characters (required: no unbounded strings).
+
+    Args:
+        db_collation: the column's collation: a name, or names by database vendor
+            (``{"mysql": "utf8mb4_bin"}``; see :data:`BINARY_COLLATION`).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        max_length: int | None = None,
+        db_collation: str | Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length <= 0:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} requires max_length, a positive integer."
             )
+        self.db_collation = db_collation
         super().__init__(*args, max_length=max_length, **kwargs)
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
-        return sa.String(self.max_length)
+        collation = self.db_collation
+        if collation is None or isinstance(collation, str):
+            return sa.String(self.max_length, collation=collation)
+        result: sa.types.TypeEngine[Any] = sa.String(self.max_length)
+        for vendor, name in collation.items():
+            result = result.with_variant(sa.String(self.max_length, collation=name), vendor)
+        return result
 
     @property
     def validators(self) -> list[Validator]:
