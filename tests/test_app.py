@@ -279,3 +279,25 @@ def test_close_releases_pools_and_uninstalls(tmp_path: Any) -> None:
     assert app.databases._engines == {}
     with pytest.raises(ImproperlyConfigured):
         databases()
+
+
+def test_settings_that_rely_on_bastions_own_apps_install_them() -> None:
+    settings = SETTINGS.replace(
+        SESSIONS=SETTINGS.SESSIONS.__class__(backend="database"), CACHE_URL="db://"
+    )
+    app = Bastion(settings)
+    try:
+        assert [a.label for a in app.apps] == ["sessions", "cache"]
+    finally:
+        app.close()
+
+
+def test_listing_an_implied_app_yourself_is_not_a_duplicate() -> None:
+    from bastion.sessions.apps import sessions_app
+
+    settings = SETTINGS.replace(SESSIONS=SETTINGS.SESSIONS.__class__(backend="database"))
+    app = Bastion(settings, apps=[sessions_app])
+    try:
+        assert [a.label for a in app.apps] == ["sessions"]
+    finally:
+        app.close()
