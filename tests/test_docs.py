@@ -10,7 +10,9 @@ import pytest
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-@pytest.mark.parametrize("page", ["requests.md", "middleware.md", "application.md", "orm.md"])
+@pytest.mark.parametrize(
+    "page", ["requests.md", "middleware.md", "application.md", "orm.md", "files.md", "forms.md"]
+)
 def test_doc_examples_run(page: str) -> None:
     result = doctest.testfile(
         str(DOCS / page),

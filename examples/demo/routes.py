@@ -7,9 +7,15 @@ routes = [
     path("", views.home, name="home", methods=["GET"]),
     path("greet/", views.greet, name="greet", methods=["GET", "POST"]),
     path("about/", views.AboutView.as_view(), name="about"),
-    path("notes/", views.note_list, name="note_list", methods=["GET"]),
-    path("notes/new/", views.note_create, name="note_create", methods=["GET", "POST"]),
-    path("notes/<int:pk>/edit/", views.note_edit, name="note_edit", methods=["GET", "POST"]),
+    path("notes/", views.NoteList.as_view(), name="note_list"),
+    path("notes/new/", views.NoteCreate.as_view(), name="note_create"),
+    path("notes/<int:pk>/edit/", views.NoteUpdate.as_view(), name="note_edit"),
+    path(
+        "notes/<int:pk>/attachment/",
+        views.note_attachment,
+        name="note_attachment",
+        methods=["GET"],
+    ),
     # An old address kept alive: a permanent redirect to the page's new home.
     path("info/", RedirectView.as_view(route_name="about", permanent=True), name="info"),
 ]

@@ -40,8 +40,14 @@ if TYPE_CHECKING:
     from bastion.settings import load_settings as load_settings
     from bastion.templating import TemplateResponse as TemplateResponse
     from bastion.templating import render as render
+    from bastion.views import CreateView as CreateView
+    from bastion.views import DeleteView as DeleteView
+    from bastion.views import DetailView as DetailView
+    from bastion.views import FormView as FormView
+    from bastion.views import ListView as ListView
     from bastion.views import RedirectView as RedirectView
     from bastion.views import TemplateView as TemplateView
+    from bastion.views import UpdateView as UpdateView
     from bastion.views import View as View
 
 __version__ = "0.1.0"
@@ -74,8 +80,14 @@ _EXPORTS: dict[str, str] = {
     "load_settings": "bastion.settings",
     "TemplateResponse": "bastion.templating",
     "render": "bastion.templating",
+    "CreateView": "bastion.views",
+    "DeleteView": "bastion.views",
+    "DetailView": "bastion.views",
+    "FormView": "bastion.views",
+    "ListView": "bastion.views",
     "RedirectView": "bastion.views",
     "TemplateView": "bastion.views",
+    "UpdateView": "bastion.views",
     "View": "bastion.views",
 }
 

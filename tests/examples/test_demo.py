@@ -6,6 +6,7 @@ import importlib
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,11 +25,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the demo stores note attachments during these tests (``DEMO_MEDIA_ROOT``)."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, media: Path) -> Iterator[Any]:
     """The demo's ``application``, imported as ``make demo`` does (from the repo root).
 
-    ``DATABASE_URL`` points at a scratch SQLite file, so the tests never write the demo's own
-    ``demo.sqlite3``.
+    ``DATABASE_URL`` points at a scratch SQLite file and ``DEMO_MEDIA_ROOT`` at a temporary
+    directory, so the tests never write the demo's own ``demo.sqlite3`` or ``media/``. The
+    media root is read when the storage is first used, so it stays set while the tests run.
     """
     logger = logging.getLogger("bastion")
     handlers, level = list(logger.handlers), logger.level
@@ -39,11 +47,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     try:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("DATABASE_URL", f"sqlite:///{database}")
+            env.setenv("DEMO_MEDIA_ROOT", str(media))
             application = importlib.import_module("examples.demo.wsgi").application
-        migrate(application.databases, application.apps)
-        yield application
+            migrate(application.databases, application.apps)
+            try:
+                yield application
+            finally:
+                application.databases.close()
     finally:
-        application.databases.close()
         if added:
             sys.path.remove(str(REPO))
         logger.handlers[:] = handlers
@@ -51,10 +62,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture
-def client(demo: Any) -> Iterator[Client]:
-    """A client of the demo, with the demo's database active and its notes emptied."""
+def client(demo: Any, media: Path) -> Iterator[Client]:
+    """A client of the demo, with the demo's database active, its notes and files emptied."""
     from examples.demo.notes.models import Note
 
+    shutil.rmtree(media)
+    media.mkdir()
     with demo.databases.activate():
         Note.objects.all().delete()
         try:
@@ -166,10 +179,11 @@ def test_app_command_and_routes(demo: Any) -> None:
     runner = CliRunner()
     stats = runner.invoke(cli, ["demo-stats"], obj=ProjectContext(app=demo))
     assert stats.exit_code == 0, stats.output
-    assert stats.output == "9 routes, 2 app(s): api, notes\n"
+    assert stats.output == "10 routes, 2 app(s): api, notes\n"
     routes = runner.invoke(cli, ["routes"], obj=ProjectContext(app=demo))
     assert re.search(r"/api/items/<int:pk> +api:item ", routes.output)
     assert re.search(r"/notes/<int:pk>/edit/ +note_edit ", routes.output)
+    assert re.search(r"/notes/<int:pk>/attachment/ +note_attachment ", routes.output)
     check = runner.invoke(cli, ["check"], obj=ProjectContext(app=demo))
     assert check.exit_code == 0
 
@@ -190,7 +204,14 @@ def test_make_demo_command_finds_the_app(tmp_path: Path) -> None:
     assert "examples.demo.views.greet" in result.stdout
 
 
-# -- notes: a model in SQLite, listed, created and edited through a validated form ----------
+# -- notes: generic views over a model in SQLite, a validated form, a file attachment -------
+
+# A complete 1x1 PNG (signature, IHDR, IDAT, IEND).
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81"
+    b"\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def add_notes(count: int) -> None:
@@ -200,12 +221,24 @@ def add_notes(count: int) -> None:
         Note.objects.create(title=f"Note {number}", body="")
 
 
+def stored_files(media: Path) -> list[Path]:
+    return [path for path in media.rglob("*") if path.is_file()]
+
+
 def test_notes_list_starts_empty(client: Client) -> None:
     page = client.get("/notes/")
     assert page.status_code == 200
-    assert page.template_name == "notes.html"
+    assert page.template_name == ["notes.html"]  # a generic view passes its candidates
     assert "No notes yet." in page.text
     assert 'href="/notes/new/"' in page.text
+
+
+def test_note_form_is_multipart(client: Client) -> None:
+    form = client.get("/notes/new/")
+    assert form.status_code == 200
+    assert 'action="/notes/new/" enctype="multipart/form-data">' in form.text
+    assert '<input type="file" name="attachment"' in form.text
+    assert 'accept="application/pdf,image/jpeg,image/png,text/plain"' in form.text
 
 
 def test_create_note_with_csrf_token(demo: Any, client: Client) -> None:
@@ -223,7 +256,9 @@ def test_create_note_with_csrf_token(demo: Any, client: Client) -> None:
     assert saved.status_code == 303
     assert saved.headers["location"] == "/notes/"
     assert "&lt;b&gt;First&lt;/b&gt;" in old_browser.get("/notes/").text
-    assert Note.objects.get().title == "<b>First</b>"
+    note = Note.objects.get()
+    assert note.title == "<b>First</b>"
+    assert (note.attachment, note.attachment_name) == (None, "")
 
 
 def test_create_note_validation_errors_per_field(client: Client) -> None:
@@ -232,12 +267,14 @@ def test_create_note_validation_errors_per_field(client: Client) -> None:
     empty = client.post("/notes/new/", data={"title": "   ", "body": "kept"})
     assert empty.status_code == 400
     assert empty.context is not None
-    assert set(empty.context["errors"]) == {"title"}
-    assert '<p class="error" id="title-error">' in empty.text
-    assert ">kept</textarea>" in empty.text  # what was typed is shown again
-    long = client.post("/notes/new/", data={"title": "x" * 201})
+    assert set(empty.context["form"].errors) == {"title"}
+    assert 'aria-invalid="true"' in empty.text
+    assert ">\nkept</textarea>" in empty.text  # what was typed is shown again
+    long = client.post("/notes/new/", data={"title": "x" * 201, "body": "b"})
     assert long.status_code == 400
-    assert "200" in long.context["errors"]["title"][0]
+    assert long.template_name == ["note_form.html"]
+    assert "Ensure this value has at most 200 characters (it has 201)." in long.text
+    assert f'value="{"x" * 201}"' in long.text
     assert not Note.objects.exists()
 
 
@@ -253,10 +290,12 @@ def test_edit_note(client: Client) -> None:
     assert Note.objects.get(pk=note.pk).title == "Draft"
     saved = client.post(f"/notes/{note.pk}/edit/", data={"title": "Final", "body": "v2"})
     assert saved.status_code == 303
+    assert saved.headers["location"] == "/notes/"
     note.refresh_from_db()
     assert (note.title, note.body) == ("Final", "v2")
     assert Note.objects.count() == 1
     assert client.get("/notes/999999/edit/").status_code == 404
+    assert client.post("/notes/999999/edit/", data={"title": "x"}).status_code == 404
 
 
 def test_notes_are_paginated_newest_first(client: Client) -> None:
@@ -268,6 +307,78 @@ def test_notes_are_paginated_newest_first(client: Client) -> None:
     second = client.get("/notes/?page=2")
     assert second.context is not None
     assert [n.title for n in second.context["notes"]] == ["Note 2", "Note 1"]
-    assert second.context["has_next"] is False
-    for bad in ("0", "-1", "x", "1001", "\uff11"):
+    assert second.context["page"].has_next is False
+    assert 'href="/notes/?page=1"' in second.text
+    for bad in ("0", "-1", "x", "3", "1001", "\uff11"):
         assert client.get(f"/notes/?page={bad}").status_code == 404
+
+
+def test_attachment_round_trip(client: Client, media: Path) -> None:
+    """A PNG is stored under a random name, listed, and downloaded as a sandboxed attachment."""
+    from examples.demo.notes.models import Note
+
+    sent = client.post(
+        "/notes/new/",
+        data={"title": "Picture", "body": ""},
+        files={"attachment": ("Café photo.png", PNG, "image/png")},
+    )
+    assert sent.status_code == 303
+    note = Note.objects.get()
+    assert note.attachment_name == "Café photo.png"
+    assert re.fullmatch(r"notes/[A-Za-z0-9_-]{24}\.png", note.attachment)
+    assert stored_files(media) == [media / note.attachment]
+    listed = client.get("/notes/")
+    assert f'href="/notes/{note.pk}/attachment/"' in listed.text
+    assert "Café photo.png" in listed.text
+    download = client.get(f"/notes/{note.pk}/attachment/")
+    assert download.status_code == 200
+    assert download.body == PNG
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''Caf%C3%A9%20photo.png" in download.headers["content-disposition"]
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["content-security-policy"].startswith("sandbox; default-src 'none'")
+    # Editing without choosing a file keeps the attachment.
+    edited = client.post(f"/notes/{note.pk}/edit/", data={"title": "Renamed", "body": ""})
+    assert edited.status_code == 303
+    note.refresh_from_db()
+    assert (note.title, note.attachment_name) == ("Renamed", "Café photo.png")
+    assert client.get(f"/notes/{note.pk}/attachment/").body == PNG
+
+
+def test_attachment_missing_is_404(client: Client, media: Path) -> None:
+    from examples.demo.notes.models import Note
+
+    bare = Note.objects.create(title="No file")
+    assert client.get(f"/notes/{bare.pk}/attachment/").status_code == 404
+    assert client.get("/notes/999999/attachment/").status_code == 404
+    gone = Note.objects.create(title="Lost file", attachment=PNG, attachment_name="a.png")
+    (media / gone.attachment).unlink()
+    assert client.get(f"/notes/{gone.pk}/attachment/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "content_type"),
+    [
+        ("page.html", b"<html><script>alert(1)</script></html>", "text/html"),
+        ("cat.png", b"<html><script>alert(1)</script></html>", "image/png"),  # a lying name
+        ("shell.php.png", PNG, "image/png"),
+    ],
+)
+def test_dangerous_attachment_is_refused(
+    client: Client, media: Path, filename: str, content: bytes, content_type: str
+) -> None:
+    from examples.demo.notes.models import Note
+
+    sent = client.post(
+        "/notes/new/",
+        data={"title": "Evil", "body": ""},
+        files={"attachment": (filename, content, content_type)},
+    )
+    assert sent.status_code == 400
+    assert sent.context is not None
+    assert set(sent.context["form"].errors) == {"attachment"}
+    assert 'id="id_attachment_errors"' in sent.text
+    assert 'value="Evil"' in sent.text  # the other values are kept
+    assert not Note.objects.exists()
+    assert stored_files(media) == []

@@ -126,3 +126,14 @@ def test_error_page_hook_failure_falls_back(caplog: pytest.LogCaptureFixture) ->
         response = ErrorRenderer(PROD, error_page=page).render(make(), 404, "Not Found", "x")
     assert response.status_code == 404
     assert "hook failed" in caplog.text
+
+
+def test_http_exception_with_its_own_response_answers_with_it() -> None:
+    from bastion.forms import InvalidInput
+
+    response = ErrorRenderer(PROD).response_for_exception(
+        make(), InvalidInput({"email": ["Enter a valid email address."]})
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.body == b'{"errors":{"email":["Enter a valid email address."]}}'

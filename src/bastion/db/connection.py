@@ -38,6 +38,7 @@ class _Savepoint:
 
     name: str | None
     on_commit: list[Callable[[], object]] = field(default_factory=list)
+    on_rollback: list[Callable[[], object]] = field(default_factory=list)
 
 
 class Connection:
@@ -81,6 +82,7 @@ class Connection:
         if raw is None:
             return
         if self._blocks:
+            abandoned = [hook for block in self._blocks for hook in block.on_rollback]
             self._blocks.clear()
             self.needs_rollback = False
             try:
@@ -88,6 +90,7 @@ class Connection:
             except Exception:  # the connection is discarded below anyway
                 logger.warning("Rollback of an abandoned transaction failed", exc_info=True)
                 raw.invalidate()
+            _run_rollback_hooks(abandoned)
         raw.close()
 
     # -- statements ------------------------------------------------------------------------
@@ -119,6 +122,8 @@ class Connection:
             cursor.executemany(sql, rows)
             return int(cursor.rowcount)
         except Exception as exc:
+            if self._blocks and self.vendor == "postgresql":
+                self.needs_rollback = True
             raise _translate(exc, self.dialect) from exc
         finally:
             cursor.close()
@@ -160,19 +165,23 @@ class Connection:
                     self._plain("COMMIT")
                 except Exception:
                     self._plain_quiet("ROLLBACK")
+                    _run_rollback_hooks(block.on_rollback)
                     raise
                 for hook in hooks:
                     hook()
             else:
                 self._plain_quiet("ROLLBACK")
+                _run_rollback_hooks(block.on_rollback)
             return
         if commit and not self.needs_rollback:
             self._plain(f"RELEASE SAVEPOINT {block.name}")
             self._blocks[-1].on_commit.extend(block.on_commit)
+            self._blocks[-1].on_rollback.extend(block.on_rollback)
             return
         self.needs_rollback = False
         self._plain_quiet(f"ROLLBACK TO SAVEPOINT {block.name}")
         self._plain_quiet(f"RELEASE SAVEPOINT {block.name}")
+        _run_rollback_hooks(block.on_rollback)
 
     def on_commit(self, func: Callable[[], object]) -> None:
         """Run ``func`` after the outermost block commits (at once outside a block)."""
@@ -180,6 +189,15 @@ class Connection:
             self._blocks[-1].on_commit.append(func)
         else:
             func()
+
+    def on_rollback(self, func: Callable[[], object]) -> None:
+        """Run ``func`` if the work of the current block is rolled back (never outside one).
+
+        Undoes side effects outside the database, such as a file stored for a row that
+        never committed. A hook that raises is logged; the others still run.
+        """
+        if self._blocks:
+            self._blocks[-1].on_rollback.append(func)
 
     def _plain(self, sql: str) -> None:
         # Transaction control statements are fixed text: no caller input ever reaches them.
@@ -221,3 +239,12 @@ def _translate(exc: Exception, dialect: Dialect) -> DatabaseError:
     if isinstance(exc, DatabaseError):
         return exc
     return DatabaseError(message)
+
+
+def _run_rollback_hooks(hooks: list[Callable[[], object]]) -> None:
+    # Cleanup must not mask the error that caused the rollback, nor stop the other hooks.
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:
+            logger.warning("An on_rollback hook failed", exc_info=True)

@@ -68,6 +68,11 @@ class ErrorRenderer:
     def response_for_exception(self, request: Request, exc: BaseException) -> Response:
         """The response for ``exc`` raised while handling ``request``."""
         if isinstance(exc, HTTPException):
+            own = getattr(exc, "get_response", None)
+            if callable(own):
+                # An error that knows its answer (a JSON body listing field errors...).
+                answer: Response = own()
+                return answer
             detail = exc.detail
             if isinstance(exc, NotFound) and self.settings.DEBUG:
                 tried = getattr(exc, "tried", None)

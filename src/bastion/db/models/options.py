@@ -213,7 +213,7 @@ class Options:
                     )
                 )
         for f in self.fields:
-            if table.c[f.column].info.get("check_min") == 0:
+            if getattr(f, "db_check_min", None) == 0:
                 table.append_constraint(
                     sa.CheckConstraint(
                         table.c[f.column] >= sa.literal_column("0"),

@@ -15,6 +15,7 @@ from bastion.db.engine import databases
 from bastion.db.exceptions import FieldError, IntegrityError
 from bastion.db.models.compiler import compile_query
 from bastion.db.models.expressions import Aggregate, Expression, F, OrderBy, Q
+from bastion.db.models.lookups import LOOKUPS, TRANSFORMS
 from bastion.db.models.query import Query, expression_leaves
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ def check_alias(alias: str, model: type[Model]) -> None:
         raise FieldError(f"The alias {alias!r} clashes with a field of {model.__name__}.")
 
 
-def check_path(model: type[Model], name: str, annotations: Sequence[str] = ()) -> None:
+def check_path(
+    model: type[Model], name: str, annotations: Sequence[str] = (), *, lookups: bool = False
+) -> None:
     """Refuse a field path (for order_by, values, only...) the model does not have."""
     if not isinstance(name, str) or not name:
         raise FieldError(f"Invalid field name {name!r}.")
@@ -57,6 +60,8 @@ def check_path(model: type[Model], name: str, annotations: Sequence[str] = ()) -
             previous = current._meta.get_field_or_none(parts[i - 1]) if i else None
             if isinstance(previous, JSONField):
                 return  # a key path inside a JSON document (bound, never SQL)
+            if lookups and i and all(p in LOOKUPS or p in TRANSFORMS for p in parts[i:]):
+                return  # a condition's lookup (``views__gt``), checked again when compiled
             raise FieldError(
                 f"Cannot resolve {name!r}: {current.__name__} has no field {part!r}. "
                 f"Choices are: {', '.join(current._meta.query_names())}."
@@ -247,7 +252,14 @@ class QuerySet(Generic[M]):
         flipped: list[str | OrderBy] = []
         for term in current:
             if isinstance(term, OrderBy):
-                flipped.append(OrderBy(term.expression, descending=not term.descending))
+                flipped.append(
+                    OrderBy(
+                        term.expression,
+                        descending=not term.descending,
+                        nulls_first=term.nulls_last,
+                        nulls_last=term.nulls_first,
+                    )
+                )
             elif term.startswith("-"):
                 flipped.append(term[1:])
             else:
@@ -317,7 +329,7 @@ class QuerySet(Generic[M]):
                 raise FieldError(f"Annotation {alias!r} must be an expression, not {expr!r}.")
             for ref in expr.refs():
                 if ref != "*":
-                    check_path(self.model, ref, tuple(clone.query.annotations))
+                    check_path(self.model, ref, tuple(clone.query.annotations), lookups=True)
             clone.query.annotations[alias] = expr
         if clone.query.fields is not None:
             clone.query.group_by_fields = True
@@ -444,14 +456,15 @@ class QuerySet(Generic[M]):
                 raise TypeError(f"{alias!r} is not an aggregate expression.")
             for ref in agg.refs():
                 if ref != "*":
-                    check_path(self.model, ref, tuple(self.query.annotations))
+                    check_path(self.model, ref, tuple(self.query.annotations), lookups=True)
         if self.query.empty:
             return {
                 alias: 0 if agg.function == "COUNT" else None for alias, agg in aggregates.items()
             }
         clone = self._clone()
-        clone.query.order_by = ()
-        clone.query.default_ordering = False
+        if not clone.query.is_sliced:  # a slice's rows depend on its order: keep it then
+            clone.query.order_by = ()
+            clone.query.default_ordering = False
         clone.query.pending_aggregates = aggregates
         extra = tuple((alias, agg.key()) for alias, agg in aggregates.items())
         cursor, compiled = clone._run("aggregate", extra)

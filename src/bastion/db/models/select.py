@@ -370,11 +370,17 @@ def _aggregate(query: Query, ctx: BuildContext, aggregates: Any) -> tuple[Any, A
     exprs: dict[str, Aggregate] = query.pending_aggregates
     if query.distinct or query.is_sliced or query.has_aggregate_annotations:
         inner_query = query.clone()
-        inner_query.order_by = ()
-        inner_query.default_ordering = False
+        if not query.is_sliced:  # a slice's rows depend on its order
+            inner_query.order_by = ()
+            inner_query.default_ordering = False
         refs: list[str] = []
         for agg in exprs.values():
-            for ref in agg.refs():
+            if agg.filter is not None:
+                raise FieldError(
+                    "aggregate(filter=...) over a sliced, distinct or annotated queryset is "
+                    "not supported; filter the queryset itself instead."
+                )
+            for ref in agg.expression.refs():
                 if ref not in refs and ref != "*":
                     refs.append(ref)
         inner_query.fields = ("pk", *[r for r in refs if r != "pk"])
@@ -393,7 +399,9 @@ def _aggregate(query: Query, ctx: BuildContext, aggregates: Any) -> tuple[Any, A
             else:
                 columns.append(sa.func.count().label(alias))
         stmt = sa.select(*columns).select_from(sub)
-        converters: list[Any] = [None] * len(columns)
+        converters: list[Any] = [
+            _converter(_annotation_field(ctx, agg), ctx.vendor) for agg in exprs.values()
+        ]
     else:
         where, having = _prepare(query, ctx)
         columns = []

@@ -66,7 +66,7 @@ def validate_constraints(obj: Model, exclude: set[str]) -> None:
         names = {ref.split("__", 1)[0] for ref in constraint.check.refs()}
         if names & exclude:
             continue
-        if not _evaluate(obj, constraint.check):
+        if _evaluate(obj, constraint.check) is False:
             errors.append(constraint.violation_error_message)
     if errors:
         raise ValidationError({"__all__": errors})
@@ -74,19 +74,23 @@ def validate_constraints(obj: Model, exclude: set[str]) -> None:
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "exact": lambda a, b: a == b,
-    "gt": lambda a, b: a is not None and a > b,
-    "gte": lambda a, b: a is not None and a >= b,
-    "lt": lambda a, b: a is not None and a < b,
-    "lte": lambda a, b: a is not None and a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
     "in": lambda a, b: a in b,
-    "isnull": lambda a, b: (a is None) == b,
 }
 
 
-def _evaluate(obj: Model, q: Q) -> bool:
+def _evaluate(obj: Model, q: Q) -> bool | None:
+    """The Q on the instance's values in SQL's three-valued logic (None is "unknown").
+
+    A CHECK constraint passes unless its condition is false: ``end > start`` with a NULL
+    ``start`` is unknown, and the database accepts the row, so ``full_clean()`` does too.
+    """
     from bastion.db.models.expressions import F
 
-    results = []
+    results: list[bool | None] = []
     for child in q.children:
         if isinstance(child, Q):
             results.append(_evaluate(obj, child))
@@ -96,13 +100,31 @@ def _evaluate(obj: Model, q: Q) -> bool:
         value = getattr(obj, obj._meta.get_field(field_name).attname)
         if isinstance(expected, F):
             expected = getattr(obj, obj._meta.get_field(expected.name).attname)
+        if lookup == "isnull":
+            results.append((value is None) == bool(expected))
+            continue
         compare = _COMPARE.get(lookup or "exact")
-        if compare is None:
-            results.append(True)  # the database enforces lookups Python cannot evaluate
+        if compare is None or value is None or expected is None:
+            # Unknown: NULL operands, or a lookup only the database evaluates.
+            results.append(None)
             continue
         try:
             results.append(bool(compare(value, expected)))
         except TypeError:
             results.append(False)
-    outcome = all(results) if q.connector == Q.AND else any(results)
-    return not outcome if q.negated else outcome
+    outcome = _and(results) if q.connector == Q.AND else _or(results)
+    if q.negated and outcome is not None:
+        return not outcome
+    return outcome
+
+
+def _and(results: list[bool | None]) -> bool | None:
+    if False in results:
+        return False
+    return None if None in results else True
+
+
+def _or(results: list[bool | None]) -> bool | None:
+    if True in results:
+        return True
+    return None if None in results else False

@@ -15,6 +15,7 @@ __all__ = [
     "DurationField",
     "EmailField",
     "Field",
+    "FileField",
     "FloatField",
     "IntegerField",
     "JSONField",
@@ -31,6 +32,7 @@ __all__ = [
 
 from bastion.db.models.fields.base import NOT_PROVIDED as NOT_PROVIDED
 from bastion.db.models.fields.base import Field as Field
+from bastion.db.models.fields.files import FileField as FileField
 from bastion.db.models.fields.scalars import BINARY_COLLATION as BINARY_COLLATION
 from bastion.db.models.fields.scalars import AutoField as AutoField
 from bastion.db.models.fields.scalars import BigAutoField as BigAutoField

@@ -50,6 +50,8 @@ class IntegerField(Field[int]):
     empty_strings_allowed = False
     min_value: ClassVar[int] = -(2**31)
     max_value: ClassVar[int] = 2**31 - 1
+    db_check_min: ClassVar[int | None] = None
+    """A lower bound the database enforces with a CHECK constraint (Positive* fields)."""
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Integer()
@@ -107,23 +109,21 @@ class PositiveIntegerField(IntegerField):
     """A 32-bit integer, zero or more (a check constraint in the database)."""
 
     min_value = 0
-
-    def sa_column(self) -> sa.Column[Any]:
-        column = super().sa_column()
-        column.info["check_min"] = 0
-        return column
+    db_check_min = 0
 
 
 class PositiveSmallIntegerField(SmallIntegerField):
     """A 16-bit integer, zero or more."""
 
     min_value = 0
+    db_check_min = 0
 
 
 class PositiveBigIntegerField(BigIntegerField):
     """A 64-bit integer, zero or more."""
 
     min_value = 0
+    db_check_min = 0
 
 
 class AutoField(IntegerField):
