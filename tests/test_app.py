@@ -301,3 +301,15 @@ def test_listing_an_implied_app_yourself_is_not_a_duplicate() -> None:
         assert [a.label for a in app.apps] == ["sessions"]
     finally:
         app.close()
+
+
+def test_app_builds_its_mailer_from_email_url() -> None:
+    from bastion.mail import MemoryMailer
+
+    app = Bastion(SETTINGS.replace(EMAIL_URL="memory://"))
+    try:
+        assert isinstance(app.mailer, MemoryMailer)
+    finally:
+        app.close()
+    with pytest.raises(ImproperlyConfigured):
+        Bastion(SETTINGS.replace(EMAIL_URL="carrier-pigeon://coop"))

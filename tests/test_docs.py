@@ -11,7 +11,17 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 @pytest.mark.parametrize(
-    "page", ["requests.md", "middleware.md", "application.md", "orm.md", "files.md", "forms.md"]
+    "page",
+    [
+        "requests.md",
+        "middleware.md",
+        "application.md",
+        "orm.md",
+        "files.md",
+        "forms.md",
+        "mail.md",
+        "passwords.md",
+    ],
 )
 def test_doc_examples_run(page: str) -> None:
     result = doctest.testfile(

@@ -21,6 +21,7 @@ from bastion.handlers.base import Dispatcher, build_chain, check_redirect, resol
 from bastion.handlers.errors import ErrorPage, ErrorRenderer
 from bastion.handlers.wsgi import handle_wsgi
 from bastion.http.conditional import finalize_response
+from bastion.mail import Mailer, mailer_from_url
 from bastion.http.response import RedirectResponse
 from bastion.middleware import MiddlewareStack, default_middleware
 from bastion.ratelimit import RateLimiter
@@ -105,6 +106,8 @@ class Bastion:
             _import_models(app)
         self.cache: Cache = cache_from_url(settings.CACHE_URL, settings.CACHE)
         self.ratelimiter: RateLimiter = RateLimiter(settings)
+        # Built now so a bad EMAIL_URL stops the start, not the first password reset.
+        self.mailer: Mailer = mailer_from_url(settings.EMAIL_URL)
         self.errors = ErrorRenderer(settings, error_page=error_page)
         self.security = security if security is not None else default_middleware(settings)
         layers: list[Middleware] = list(self.security)
@@ -137,6 +140,7 @@ class Bastion:
         self.databases.close()
         self.cache.close()
         self.ratelimiter.close()
+        self.mailer.close()
 
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
         """The WSGI entry point (``gunicorn project.wsgi:application``)."""
