@@ -21,6 +21,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
         "forms.md",
         "mail.md",
         "passwords.md",
+        "auth.md",
     ],
 )
 def test_doc_examples_run(page: str) -> None:

@@ -1,7 +1,7 @@
 """Authentication and authorization: password hashing and validation, users, permissions.
 
 The hashing and validation names are importable from here and load on first use (PEP 562),
-so importing :mod:`bastion.auth` never imports the ORM models::
+so importing :mod:`bastion.auth` never imports the ORM models until a model name is used::
 
     from bastion.auth import make_password, verify_and_upgrade, validate_password
 """
@@ -20,7 +20,17 @@ if TYPE_CHECKING:
     from bastion.auth.hashers import make_unusable_password as make_unusable_password
     from bastion.auth.hashers import needs_rehash as needs_rehash
     from bastion.auth.hashers import verify_and_upgrade as verify_and_upgrade
+    from bastion.auth.apps import auth_app as auth_app
+    from bastion.auth.audit import audit as audit
+    from bastion.auth.models import AnonymousUser as AnonymousUser
+    from bastion.auth.models import Group as Group
+    from bastion.auth.models import Permission as Permission
+    from bastion.auth.models import User as User
     from bastion.auth.passwords import validate_password as validate_password
+    from bastion.auth.permissions import for_user as for_user
+    from bastion.auth.permissions import grant as grant
+    from bastion.auth.permissions import revoke as revoke
+    from bastion.auth.permissions import sync_permissions as sync_permissions
 
 _HASHERS = "bastion.auth.hashers"
 _VALIDATION = "bastion.auth.passwords"
@@ -33,6 +43,16 @@ _EXPORTS = {
     "needs_rehash": _HASHERS,
     "verify_and_upgrade": _HASHERS,
     "validate_password": _VALIDATION,
+    "auth_app": "bastion.auth.apps",
+    "audit": "bastion.auth.audit",
+    "AnonymousUser": "bastion.auth.models",
+    "Group": "bastion.auth.models",
+    "Permission": "bastion.auth.models",
+    "User": "bastion.auth.models",
+    "for_user": "bastion.auth.permissions",
+    "grant": "bastion.auth.permissions",
+    "revoke": "bastion.auth.permissions",
+    "sync_permissions": "bastion.auth.permissions",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from bastion.cli.commands import BUILTIN_COMMANDS
+from bastion.cli.commands.createsuperuser import createsuperuser_command
 from bastion.cli.commands.makemigrations import makemigrations_command
 from bastion.cli.commands.migrate import migrate_command
 from bastion.cli.commands.showmigrations import showmigrations_command
@@ -135,6 +136,7 @@ def _store_app_option(ctx: click.Context, param: click.Parameter, value: str | N
     cls=BastionGroup,
     commands=[
         *BUILTIN_COMMANDS,
+        createsuperuser_command,
         makemigrations_command,
         migrate_command,
         showmigrations_command,

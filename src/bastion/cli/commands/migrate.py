@@ -44,6 +44,13 @@ def project_databases(app: Bastion) -> Iterator[Databases]:
             databases.close()
 
 
+def _has_auth_tables(databases: Databases, alias: str) -> bool:
+    """Whether the auth app's tables exist (``migrate auth zero`` removes them)."""
+    import sqlalchemy as sa
+
+    return sa.inspect(databases.engine(alias)).has_table("auth_permission")
+
+
 def migration_errors(error: Exception) -> click.ClickException:
     """A migration error as the CLI reports it: an unknown app label is a usage error (2)."""
     from bastion.db.migrations import UnknownAppError
@@ -92,6 +99,14 @@ def migrate_command(
     try:
         with project_databases(app) as databases:
             steps = migrate(databases, app.apps, app_label, target, fake=fake, alias=alias)
+            if any(installed.label == "auth" for installed in app.apps) and _has_auth_tables(
+                databases, alias
+            ):
+                # Every model gets its add/change/delete/view permissions once its table exists.
+                from bastion.auth.permissions import sync_permissions
+
+                with databases.activate():
+                    sync_permissions()
     except MigrationError as exc:
         raise migration_errors(exc) from exc
     click.echo(format_steps(steps))
