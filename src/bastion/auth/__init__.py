@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from bastion._exports import lazy_exports
 
 if TYPE_CHECKING:
+    from bastion.auth.apps import auth_app as auth_app
+    from bastion.auth.audit import audit as audit
     from bastion.auth.hashers import check_password as check_password
     from bastion.auth.hashers import dummy_verify as dummy_verify
     from bastion.auth.hashers import is_password_usable as is_password_usable
@@ -20,8 +22,6 @@ if TYPE_CHECKING:
     from bastion.auth.hashers import make_unusable_password as make_unusable_password
     from bastion.auth.hashers import needs_rehash as needs_rehash
     from bastion.auth.hashers import verify_and_upgrade as verify_and_upgrade
-    from bastion.auth.apps import auth_app as auth_app
-    from bastion.auth.audit import audit as audit
     from bastion.auth.models import AnonymousUser as AnonymousUser
     from bastion.auth.models import Group as Group
     from bastion.auth.models import Permission as Permission
