@@ -21,8 +21,8 @@ from bastion.handlers.base import Dispatcher, build_chain, check_redirect, resol
 from bastion.handlers.errors import ErrorPage, ErrorRenderer
 from bastion.handlers.wsgi import handle_wsgi
 from bastion.http.conditional import finalize_response
-from bastion.mail import Mailer, mailer_from_url
 from bastion.http.response import RedirectResponse
+from bastion.mail import Mailer, mailer_from_url
 from bastion.middleware import MiddlewareStack, default_middleware
 from bastion.ratelimit import RateLimiter
 from bastion.routing import Converter, Router, include, path
