@@ -22,6 +22,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
         "mail.md",
         "passwords.md",
         "auth.md",
+        "login.md",
     ],
 )
 def test_doc_examples_run(page: str) -> None:

@@ -114,6 +114,7 @@ class Bastion:
         serve_static = settings.STATIC.serve
         if serve_static if serve_static is not None else settings.DEBUG:
             layers.append(StaticFilesMiddleware(self.static))
+        layers.extend(_implied_middleware(self.apps, middleware))
         layers.extend(middleware)
         self.middleware: tuple[Middleware, ...] = tuple(layers)
         self._chain = build_chain(self.middleware, Dispatcher(self.router, self.errors))
@@ -189,6 +190,17 @@ def _implied_apps(settings: Settings, listed: Sequence[App]) -> list[App]:
 
         implied.append(cache_app)
     return [app for app in implied if app.label not in labels]
+
+
+def _implied_middleware(apps: Sequence[App], listed: Sequence[Middleware]) -> list[Middleware]:
+    """``request.user`` comes with the auth app (first of the project's layers: after sessions)."""
+    if not any(app.label == "auth" and app.package == "bastion.auth" for app in apps):
+        return []
+    from bastion.auth.middleware import AuthenticationMiddleware
+
+    if any(isinstance(layer, AuthenticationMiddleware) for layer in listed):
+        return []
+    return [AuthenticationMiddleware()]
 
 
 def _import_models(app: App) -> None:

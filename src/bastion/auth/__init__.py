@@ -15,6 +15,9 @@ from bastion._exports import lazy_exports
 if TYPE_CHECKING:
     from bastion.auth.apps import auth_app as auth_app
     from bastion.auth.audit import audit as audit
+    from bastion.auth.decorators import login_required as login_required
+    from bastion.auth.decorators import permission_required as permission_required
+    from bastion.auth.decorators import user_passes_test as user_passes_test
     from bastion.auth.hashers import check_password as check_password
     from bastion.auth.hashers import dummy_verify as dummy_verify
     from bastion.auth.hashers import is_password_usable as is_password_usable
@@ -22,6 +25,13 @@ if TYPE_CHECKING:
     from bastion.auth.hashers import make_unusable_password as make_unusable_password
     from bastion.auth.hashers import needs_rehash as needs_rehash
     from bastion.auth.hashers import verify_and_upgrade as verify_and_upgrade
+    from bastion.auth.lockout import LockoutPolicy as LockoutPolicy
+    from bastion.auth.lockout import unlock as unlock
+    from bastion.auth.login import authenticate as authenticate
+    from bastion.auth.login import login as login
+    from bastion.auth.login import logout as logout
+    from bastion.auth.login import update_session_auth_hash as update_session_auth_hash
+    from bastion.auth.middleware import AuthenticationMiddleware as AuthenticationMiddleware
     from bastion.auth.models import AnonymousUser as AnonymousUser
     from bastion.auth.models import Group as Group
     from bastion.auth.models import Permission as Permission
@@ -45,6 +55,16 @@ _EXPORTS = {
     "validate_password": _VALIDATION,
     "auth_app": "bastion.auth.apps",
     "audit": "bastion.auth.audit",
+    "login_required": "bastion.auth.decorators",
+    "permission_required": "bastion.auth.decorators",
+    "user_passes_test": "bastion.auth.decorators",
+    "LockoutPolicy": "bastion.auth.lockout",
+    "unlock": "bastion.auth.lockout",
+    "authenticate": "bastion.auth.login",
+    "login": "bastion.auth.login",
+    "logout": "bastion.auth.login",
+    "update_session_auth_hash": "bastion.auth.login",
+    "AuthenticationMiddleware": "bastion.auth.middleware",
     "AnonymousUser": "bastion.auth.models",
     "Group": "bastion.auth.models",
     "Permission": "bastion.auth.models",
