@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bastion.exceptions import ImproperlyConfigured
@@ -102,6 +102,20 @@ class Settings:
     """The default cache (``redis://...``, ``memcached://...``, ``locmem://``)."""
     EMAIL_URL: str = field(default="console://", repr=False)
     """The mail backend (``smtp+starttls://user:pass@host:587``, ``console://``, ``memory://``)."""
+    DEFAULT_FROM_EMAIL: str = "webmaster@localhost"
+    """The sender of the mail Bastion sends itself (password resets)."""
+    LOGIN_URL: str = ""
+    """Where anonymous users are sent to log in; empty: the ``auth:login`` route."""
+    LOGIN_REDIRECT_URL: str = ""
+    """Where a login without a safe ``next=`` lands; empty: the site root."""
+    LOGOUT_REDIRECT_URL: str = ""
+    """Where logout lands; empty: the site root."""
+    AUTH_LOCKOUT: Any = None
+    """A :class:`bastion.auth.lockout.LockoutPolicy` (None: the default policy)."""
+    PASSWORD_RESET_TIMEOUT: int = 3600
+    """Seconds a password-reset link stays valid."""
+    MFA_REQUIRED: Literal["none", "staff", "all"] = "none"
+    """Who must use a second factor: nobody (``none``), ``staff`` users, or ``all`` users."""
     HTTP: HttpConfig = field(default_factory=HttpConfig)
     """Request size and count limits."""
     PROXY: ProxyConfig = field(default_factory=ProxyConfig)
