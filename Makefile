@@ -41,7 +41,8 @@ pytest: install
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
 
-## Side-by-side benchmarks against Django, Flask and a bare WSGI app.
+## Side-by-side benchmarks against Django, Flask and a bare WSGI app, then the auth section
+## (login password verify, has_perm and for_user against Django/django-guardian).
 bench: install
 	bash bench/ensure_wrk.sh || true
 	$(BIN)/python bench/run.py

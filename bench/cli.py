@@ -21,6 +21,7 @@ from importlib import metadata
 from typing import Any
 
 from bench.apps import APPS, DB_ENDPOINTS, ENDPOINTS
+from bench.auth import measure_auth, render_auth
 from bench.database import prepare
 from bench.interleave import measure_inprocess
 from bench.latency import awake_cpus
@@ -47,6 +48,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--report", metavar="PATH", help="print a saved --json file")
+    auth = parser.add_mutually_exclusive_group()
+    auth.add_argument(
+        "--auth", action="store_true", help="only the auth section (password verify, has_perm)"
+    )
+    auth.add_argument("--no-auth", action="store_true", help="skip the auth section")
     args = parser.parse_args(argv)
     args.apps = [a.strip() for a in args.apps.split(",") if a.strip()]
     unknown = sorted(set(args.apps) - set(APPS))
@@ -85,7 +91,7 @@ def _metadata(args: argparse.Namespace) -> dict[str, Any]:
     versions = {}
     for name in (
         "bastion", "django", "flask", "jinja2", "gunicorn",
-        "psycopg", "sqlalchemy", "flask-sqlalchemy",
+        "psycopg", "sqlalchemy", "flask-sqlalchemy", "django-guardian",
     ):  # fmt: skip
         try:
             versions[name] = metadata.version(name)
@@ -199,6 +205,27 @@ def _print(results: dict[str, Any], args: argparse.Namespace) -> None:
             print(f"\n{app} FAILED:\n{entry['error']}")
 
 
+def _run_auth(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """The auth section (a child process, a few seconds); a wrong answer fails the run."""
+    _progress("auth        password verify, has_perm and for_user (bastion, django-guardian)")
+    repeats, hash_repeats = (50, 5) if args.quick else (300, 15)
+    try:
+        results["auth"] = measure_auth(repeats, hash_repeats)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        results["auth"] = {"error": str(error)}
+
+
+def _print_auth(results: dict[str, Any], args: argparse.Namespace) -> None:
+    auth = results.get("auth")
+    if auth is None:
+        return
+    print("\nAuthentication (SQLite files, same run; times per operation, median):")
+    if auth.get("error"):
+        print(f"auth FAILED:\n{auth['error']}")
+    else:
+        print(render_auth(auth, markdown=args.markdown))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; return 0, or 1 if any app failed to start or answered wrongly."""
     args = _parse(argv)
@@ -206,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.report, encoding="utf-8") as saved:
             results = json.load(saved)
         args.verify_only = False
-        _print(results, args)
+        if results.get("apps"):
+            _print(results, args)
+        _print_auth(results, args)
         return 0
     results: dict[str, Any] = {
         "meta": _metadata(args),
@@ -220,17 +249,25 @@ def main(argv: list[str] | None = None) -> int:
             problem = held.enter_context(awake_cpus())
             results["meta"]["cpus"] = problem or "kept awake (/dev/cpu_dma_latency = 0)"
             _progress(f"cpus        {results['meta']['cpus']}")
-        _prepare_database(results)
-        if _runnable(results):
+        if args.auth:
+            results["apps"], results["measures"] = {}, []
+        else:
+            _prepare_database(results)
+        if results["apps"] and _runnable(results):
             if "inprocess" in args.measures:
                 _run_inprocess(args, results)
             if "wire" in args.measures:
                 _run_wire(args, results)
-    _print(results, args)
+    if results["apps"]:
+        _print(results, args)
+    if not args.no_auth and not args.verify_only:
+        _run_auth(args, results)
+        _print_auth(results, args)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(results, out, indent=2, ensure_ascii=False)
     failed = any(entry.get("error") for entry in results["apps"].values())
+    failed = failed or bool(results.get("auth", {}).get("error"))
     # In CI a green run must mean every endpoint ran, as the tests require every service.
     missing_service = bool(results["unavailable"]) and os.environ.get("CI") == "true"
     return 1 if failed or missing_service else 0

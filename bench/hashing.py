@@ -1,8 +1,9 @@
 """The cost of a login's password check: Bastion's default Argon2id against Django's default.
 
 ``python -m bench.hashing [--repeats N]`` prints the median milliseconds of one verification
-(the correct password, as in a successful login) for each. Kept out of ``make bench``'s main
-run: it measures a deliberately slow function, not request handling.
+(the correct password, as in a successful login) for each. Not in the request table (it
+measures a deliberately slow function): ``make bench`` shows it in the auth section
+(:mod:`bench.auth`).
 """
 
 from __future__ import annotations
