@@ -23,6 +23,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
         "passwords.md",
         "auth.md",
         "login.md",
+        "password-reset.md",
+        "mfa.md",
     ],
 )
 def test_doc_examples_run(page: str) -> None:

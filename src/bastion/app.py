@@ -114,7 +114,7 @@ class Bastion:
         serve_static = settings.STATIC.serve
         if serve_static if serve_static is not None else settings.DEBUG:
             layers.append(StaticFilesMiddleware(self.static))
-        layers.extend(_implied_middleware(self.apps, middleware))
+        layers.extend(_implied_middleware(settings, self.apps, middleware))
         layers.extend(middleware)
         self.middleware: tuple[Middleware, ...] = tuple(layers)
         self._chain = build_chain(self.middleware, Dispatcher(self.router, self.errors))
@@ -192,15 +192,24 @@ def _implied_apps(settings: Settings, listed: Sequence[App]) -> list[App]:
     return [app for app in implied if app.label not in labels]
 
 
-def _implied_middleware(apps: Sequence[App], listed: Sequence[Middleware]) -> list[Middleware]:
-    """``request.user`` comes with the auth app (first of the project's layers: after sessions)."""
+def _implied_middleware(
+    settings: Settings, apps: Sequence[App], listed: Sequence[Middleware]
+) -> list[Middleware]:
+    """``request.user`` comes with the auth app (first of the project's layers: after sessions),
+    and with ``MFA_REQUIRED`` the layer that sends covered users without a device to enrol."""
     if not any(app.label == "auth" and app.package == "bastion.auth" for app in apps):
         return []
+    from bastion.auth.mfa.policy import MFAEnrolmentMiddleware
     from bastion.auth.middleware import AuthenticationMiddleware
 
-    if any(isinstance(layer, AuthenticationMiddleware) for layer in listed):
-        return []
-    return [AuthenticationMiddleware()]
+    implied: list[Middleware] = []
+    if not any(isinstance(layer, AuthenticationMiddleware) for layer in listed):
+        implied.append(AuthenticationMiddleware())
+    if settings.MFA_REQUIRED != "none" and not any(
+        isinstance(layer, MFAEnrolmentMiddleware) for layer in listed
+    ):
+        implied.append(MFAEnrolmentMiddleware(exempt=[settings.STATIC.url]))
+    return implied
 
 
 def _import_models(app: App) -> None:

@@ -175,3 +175,52 @@ def strict_policy(**overrides: int) -> LockoutPolicy:
 
 def unique_prefix() -> str:
     return f"bastion-login-tests-{secrets.token_hex(4)}"
+
+
+# -- password change and reset (tests/auth/test_password_views.py and the attack tests) --------
+
+SITE_URL = "https://www.example.com"
+
+
+def make_password_app(database: Path, **extra: Any) -> Bastion:
+    """``make_app`` plus ``password_routes`` under ``/accounts/``, mail kept in memory."""
+    from bastion.auth.views.password import password_routes
+
+    options: dict[str, Any] = {
+        "EMAIL_URL": "memory://",
+        "SITE_URL": SITE_URL,
+        "DEFAULT_FROM_EMAIL": "accounts@example.com",
+    }
+    options.update(extra)
+    app = Bastion(
+        settings_for(database, **options),
+        routes=[
+            path("accounts/", include([*auth_routes(None), *password_routes])),
+            *EXTRA_ROUTES,
+        ],
+        apps=[auth_app],
+        middleware=[AuthenticationMiddleware()],
+    )
+    migrate(app.databases, app.apps)
+    return app
+
+
+RESET_LINK = re.compile(r"https?://\S+/accounts/reset/[^/\s]+/[^/\s]+/")
+
+
+def outbox(app: Bastion) -> list[Any]:
+    """The messages the application's ``memory://`` mailer has sent."""
+    return list(app.mailer.outbox)  # type: ignore[attr-defined]
+
+
+def reset_links(app: Bastion) -> list[str]:
+    """Every reset link in the text bodies of the mail sent so far."""
+    return [link for message in outbox(app) for link in RESET_LINK.findall(message.body)]
+
+
+def request_reset(client: Client, email: str, **options: Any) -> Any:
+    """Ask for a reset link for ``email`` as a browser would (form token, then POST)."""
+    token = csrf_token(client, "/accounts/password_reset/")
+    return client.post(
+        "/accounts/password_reset/", data={"email": email, "csrf_token": token}, **options
+    )

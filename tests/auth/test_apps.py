@@ -48,3 +48,25 @@ def test_listing_the_middleware_yourself_does_not_add_it_twice(tmp_path: Path) -
         assert sum(isinstance(m, AuthenticationMiddleware) for m in app.middleware) == 1
     finally:
         app.close()
+
+
+def test_mfa_required_installs_the_enrolment_layer(tmp_path: Path) -> None:
+    from bastion.auth.mfa.policy import MFAEnrolmentMiddleware
+
+    settings = Settings(
+        SECRET_KEY=KEY,
+        ALLOWED_HOSTS=["testserver"],
+        DATABASE_URL=f"sqlite:///{tmp_path}/auth.sqlite3",
+        MFA_REQUIRED="staff",
+    )
+    app = Bastion(settings, apps=[auth_app])
+    try:
+        layers = [type(m).__name__ for m in app.middleware]
+        at = layers.index("AuthenticationMiddleware")
+        assert layers[at + 1] == "MFAEnrolmentMiddleware"
+        enrol = app.middleware[at + 1]
+        assert isinstance(enrol, MFAEnrolmentMiddleware)
+        assert enrol.exempt == ("/static/",)
+        assert app.reverse("auth:mfa_verify") == "/accounts/mfa/verify/"
+    finally:
+        app.close()

@@ -161,3 +161,10 @@ def test_proxy_config_trusts_peers_and_bounds_its_cache() -> None:
     for i in range(1100):
         proxy.trusts(f"192.0.2.{i % 250}.{i}")  # malformed: never trusted, still cached
     assert len(proxy._peer_cache) <= 1024
+
+
+def test_from_email_defaults_to_noreply_at_the_site() -> None:
+    assert Settings(SITE_URL="https://shop.example.com").from_email == "noreply@shop.example.com"
+    assert Settings(DEFAULT_FROM_EMAIL="a@b.example").from_email == "a@b.example"
+    with pytest.raises(ImproperlyConfigured, match="DEFAULT_FROM_EMAIL"):
+        _ = Settings().from_email

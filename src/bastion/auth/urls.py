@@ -4,13 +4,18 @@
 
     Bastion(settings, routes=[path("accounts/", include(routes)), ...], apps=[auth_app])
 
-Names: ``login``, ``logout``, ``signup`` and ``signup_done`` (qualified by the namespace
-given to ``include``, if any).
+Names: ``login``, ``logout``, ``signup``, ``signup_done``, and the password pages
+``password_change``, ``password_change_done``, ``password_reset``, ``password_reset_done``,
+``password_reset_confirm`` (``reset/<uidb64>/<token>/``) and ``password_reset_complete``
+``mfa_setup``, ``mfa_verify``, ``mfa_recovery_codes`` and ``mfa_disable`` (qualified by the
+namespace given to ``include``, if any).
 """
 
 from __future__ import annotations
 
+from bastion.auth.mfa.views import mfa_routes
 from bastion.auth.views import LoginView, LogoutView, SignupDoneView, SignupView
+from bastion.auth.views.password import password_routes
 from bastion.routing import path
 
 __all__ = ["routes"]
@@ -20,4 +25,6 @@ routes = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("signup/", SignupView.as_view(), name="signup"),
     path("signup/done/", SignupDoneView.as_view(), name="signup_done"),
+    *password_routes,
+    *mfa_routes,
 ]

@@ -102,8 +102,9 @@ class Settings:
     """The default cache (``redis://...``, ``memcached://...``, ``locmem://``)."""
     EMAIL_URL: str = field(default="console://", repr=False)
     """The mail backend (``smtp+starttls://user:pass@host:587``, ``console://``, ``memory://``)."""
-    DEFAULT_FROM_EMAIL: str = "webmaster@localhost"
-    """The sender of the mail Bastion sends itself (password resets)."""
+    DEFAULT_FROM_EMAIL: str = ""
+    """The sender of the mail Bastion sends itself (password resets); empty:
+    ``noreply@<the host of SITE_URL>``."""
     LOGIN_URL: str = ""
     """Where anonymous users are sent to log in; empty: the ``auth:login`` route."""
     LOGIN_REDIRECT_URL: str = ""
@@ -166,6 +167,18 @@ class Settings:
         if not hosts and self.DEBUG:
             return DEBUG_ALLOWED_HOSTS
         return hosts
+
+    @property
+    def from_email(self) -> str:
+        """``DEFAULT_FROM_EMAIL``, else ``noreply@`` the host of ``SITE_URL``."""
+        if self.DEFAULT_FROM_EMAIL:
+            return self.DEFAULT_FROM_EMAIL
+        host = urlsplit(self.SITE_URL).hostname
+        if not host:
+            raise ImproperlyConfigured(
+                "Set DEFAULT_FROM_EMAIL (or SITE_URL) so that Bastion's mail has a sender."
+            )
+        return f"noreply@{host}"
 
     @property
     def database_urls(self) -> dict[str, str]:

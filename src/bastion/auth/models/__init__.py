@@ -6,6 +6,7 @@ User`` works as in Django.
 """
 
 from bastion.auth.models.audit import AuditEvent
+from bastion.auth.models.mfa import RecoveryCode, TOTPDevice
 from bastion.auth.models.rbac import Group, GroupObjectPermission, Permission, UserObjectPermission
 from bastion.auth.models.users import (
     AbstractUser,
@@ -22,6 +23,8 @@ __all__ = [
     "Group",
     "GroupObjectPermission",
     "Permission",
+    "RecoveryCode",
+    "TOTPDevice",
     "User",
     "UserManager",
     "UserObjectPermission",

@@ -9,9 +9,12 @@ Login (POST) runs in this order, so each protection sees every attempt:
 3. failure (unknown address, wrong password, inactive, locked): the failure is counted, an
    audit event ``login.failed`` written, and the form shown again with one message and one
    status (400) for all four cases;
-4. success: the account's failures are forgotten, :func:`~bastion.auth.login.login` cycles
-   the session id and the CSRF secret, and the browser is sent (303) to a safe ``next`` or
-   the landing page.
+4. success for a user with a second factor (or whom ``MFA_REQUIRED`` obliges to enrol):
+   :func:`bastion.auth.mfa.flow.handoff` stores a pending marker and redirects to the code
+   (or enrolment) page; nobody is logged in yet and the failure count stays;
+5. success otherwise: the account's failures are forgotten,
+   :func:`~bastion.auth.login.login` cycles the session id and the CSRF secret, and the
+   browser is sent (303) to a safe ``next`` or the landing page.
 
 Logout is POST only (a link or an ``<img>`` on another site must not log anyone out); the
 CSRF layer checks the POST like any other. GET answers 405.
@@ -25,6 +28,7 @@ from bastion.auth.audit import audit
 from bastion.auth.forms import LOGIN_ERROR, LoginForm
 from bastion.auth.lockout import LockoutPolicy, lockout_for
 from bastion.auth.login import authenticate, login, logout
+from bastion.auth.mfa.flow import handoff
 from bastion.auth.redirects import (
     REDIRECT_FIELD,
     login_redirect_url,
@@ -78,6 +82,11 @@ class LoginView(View):
             audit("login.failed", request=request, email=email)
             form.add_error(None, LOGIN_ERROR)
             return self.render_form(request, form, next_url, status=400)
+        # A user with a second factor (or who must enrol one) is not logged in yet, and
+        # keeps the failure count: only the completed second step resets it.
+        second_step = handoff(request, user, login_name=email, next_url=next_url)
+        if second_step is not None:
+            return second_step
         lockout.register_success(email)
         login(request, user)
         return RedirectResponse(next_url or login_redirect_url(request), 303)

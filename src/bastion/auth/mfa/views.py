@@ -1,0 +1,276 @@
+"""The MFA pages and ``mfa_routes``: enrolment, the second login step, recovery codes, removal.
+
+* ``mfa/setup/`` — for a logged-in user, or one the ``MFA_REQUIRED`` rule holds at
+  enrolment: shows the QR code (inline SVG from segno: no external image, nothing the CSP
+  refuses) and the secret for typing in; one valid code activates the device, writes
+  ``mfa.enrolled`` and shows ten recovery codes, once. The secret is never shown again.
+* ``mfa/verify/`` — the second login step: a TOTP code or a recovery code; failures count
+  toward the account lockout (``mfa.failed``); success logs in with a new session id.
+* ``mfa/recovery-codes/`` — a new set of codes, shown once (the old set stops working).
+* ``mfa/disable/`` — removes the device and codes after the password is typed again
+  (``mfa.removed``); a wrong password counts toward the lockout like a failed login.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import segno
+from markupsafe import Markup
+
+from bastion import forms
+from bastion.auth.audit import audit
+from bastion.auth.decorators import login_required
+from bastion.auth.hashers import MAX_PASSWORD_BYTES
+from bastion.auth.lockout import LockoutPolicy, lockout_for
+from bastion.auth.login import logout
+from bastion.auth.mfa import flow, recovery, totp
+from bastion.auth.mfa.policy import must_enrol
+from bastion.auth.middleware import unwrap_user
+from bastion.auth.models import RecoveryCode, TOTPDevice
+from bastion.auth.redirects import login_redirect_url, login_url
+from bastion.forms.widgets import PasswordInput, TextInput
+from bastion.http.exceptions import TooManyRequests
+from bastion.http.request import Request
+from bastion.http.response import RedirectResponse, Response
+from bastion.routing import path
+from bastion.templating.response import render
+from bastion.views import View
+
+__all__ = [
+    "CODE_ERROR",
+    "CodeForm",
+    "MFADisableView",
+    "MFASetupView",
+    "MFAVerifyView",
+    "PasswordConfirmForm",
+    "RecoveryCodesView",
+    "mfa_routes",
+]
+
+CODE_ERROR = "That code is not valid. Try the current code from your app, or a recovery code."
+WRONG_CONFIRMATION = "That password is not correct."
+NO_STORE = {"Cache-Control": "no-store"}
+"""On pages showing a secret or recovery codes: no copy in a browser or proxy cache."""
+
+
+class CodeForm(forms.Form):
+    """One code: six digits from the app, or a recovery code (``xxxxx-xxxxx``)."""
+
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        widget=TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    """The account's password, typed again before a sensitive change."""
+
+    password = forms.PasswordField(
+        max_length=MAX_PASSWORD_BYTES,
+        widget=PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+def _logged_in(request: Request) -> Any:
+    user = unwrap_user(getattr(request, "user", None))
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _issuer(request: Request) -> str:
+    return urlsplit(request.settings.SITE_URL).hostname or "Bastion"
+
+
+def qr_svg(uri: str) -> Markup:
+    """``uri`` as an inline SVG QR code (markup safe to put in the page as is)."""
+    code = segno.make(uri, error="m")
+    svg = code.svg_inline(scale=4, title="QR code for your authenticator app")
+    # segno writes the markup itself and XML-escapes the URI (and title) it puts in it.
+    return Markup(svg)  # noqa: S704  # nosec B704
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+class MFASetupView(View):
+    """Enrol an authenticator app; see the module docstring."""
+
+    template_name: ClassVar[str] = "auth/mfa_setup.html"
+    codes_template_name: ClassVar[str] = "auth/mfa_recovery_codes.html"
+
+    def _who(self, request: Request) -> tuple[Any, flow.Pending | None] | None:
+        user = _logged_in(request)
+        if user is not None:
+            return user, None
+        state = flow.pending(request)
+        if state is not None and state.enrol:
+            return state.user, state
+        return None
+
+    def _page(self, request: Request, user: Any, form: CodeForm, status: int = 200) -> Response:
+        if totp.has_mfa(user):
+            return render(request, self.template_name, {"enabled": True}, status=status)
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+        if device is None:
+            device = totp.create_device(user, request.settings)
+        secret = totp.device_secret(device, request.settings) or ""
+        uri = totp.provisioning_uri(device, request.settings, str(user.email), _issuer(request))
+        context = {"enabled": False, "form": form, "qr": qr_svg(uri), "secret": _grouped(secret)}
+        return render(request, self.template_name, context, status=status, headers=NO_STORE)
+
+    def get(self, request: Request, **params: Any) -> Response:
+        who = self._who(request)
+        if who is None:
+            return RedirectResponse(login_url(request), 303)
+        return self._page(request, who[0], CodeForm())
+
+    def post(self, request: Request, **params: Any) -> Response:
+        who = self._who(request)
+        if who is None:
+            return RedirectResponse(login_url(request), 303)
+        user, state = who
+        if totp.has_mfa(user):
+            return self._page(request, user, CodeForm(), status=400)
+        form = CodeForm(request.form)
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+        code = form.cleaned_data.get("code") if form.is_valid() else None
+        if device is None or not totp.verify_code(device, code, request.settings):
+            audit("mfa.failed", user=user, request=request, stage="enrol")
+            if not form.errors:
+                form.add_error("code", "That code is not valid. Type the code your app shows now.")
+            return self._page(request, user, form, status=400)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit("mfa.enrolled", user=user, request=request, device=device.pk)
+        codes = recovery.generate_codes(user)
+        next_url = login_redirect_url(request)
+        if state is not None:
+            next_url = state.next_url or next_url
+            flow.complete(request, state)
+        context = {"codes": codes, "next": next_url}
+        return render(request, self.codes_template_name, context, headers=NO_STORE)
+
+
+class MFAVerifyView(View):
+    """The second login step; see the module docstring and :mod:`bastion.auth.mfa.flow`."""
+
+    template_name: ClassVar[str] = "auth/mfa_verify.html"
+    lockout_policy: LockoutPolicy | None = None
+    """The thresholds (default ``AUTH_LOCKOUT``); give the login view's the same policy."""
+
+    def get(self, request: Request, **params: Any) -> Response:
+        state = flow.pending(request)
+        if state is None or state.enrol:
+            return RedirectResponse(login_url(request), 303)
+        return render(request, self.template_name, {"form": CodeForm()})
+
+    def post(self, request: Request, **params: Any) -> Response:
+        lockout = lockout_for(request, self.lockout_policy)
+        wait = lockout.client_retry_after(request)
+        if wait is not None:
+            raise TooManyRequests(wait, "Too many failed attempts from your network. Try later.")
+        state = flow.pending(request)
+        if state is None or state.enrol:
+            return RedirectResponse(login_url(request), 303)
+        form = CodeForm(request.form)
+        locked = lockout.is_locked(state.login_name)
+        code = form.cleaned_data.get("code") if form.is_valid() else None
+        method = self._check(request, state.user, code) if not locked else None
+        if method is None:
+            just_locked = lockout.register_failure(request, state.login_name, account=not locked)
+            audit("mfa.failed", user=state.user, request=request, stage="login")
+            if just_locked or locked:
+                flow.clear(request)  # the login starts again, after the lock
+            if not form.errors:
+                form.add_error("code", CODE_ERROR)
+            return render(request, self.template_name, {"form": form}, status=400)
+        if method == "recovery":
+            audit("mfa.recovery_code_used", user=state.user, request=request)
+        flow.complete(request, state)
+        return RedirectResponse(state.next_url or login_redirect_url(request), 303)
+
+    @staticmethod
+    def _check(request: Request, user: Any, code: object) -> str | None:
+        """``"totp"`` or ``"recovery"``: which kind of code ``code`` validly was; else None."""
+        if recovery.looks_like_recovery_code(code):
+            return "recovery" if recovery.use_code(user, code) else None
+        device = totp.confirmed_device(user)
+        if device is not None and totp.verify_code(device, code, request.settings):
+            return "totp"
+        return None
+
+
+@login_required
+class RecoveryCodesView(View):
+    """Show how many codes are left (GET); make a new set and show it once (POST)."""
+
+    template_name: ClassVar[str] = "auth/mfa_recovery_codes.html"
+
+    def get(self, request: Request, **params: Any) -> Response:
+        user = _logged_in(request)
+        if not totp.has_mfa(user):
+            return RedirectResponse(flow.mfa_url(request, "mfa_setup"), 303)
+        context = {"codes": None, "remaining": recovery.remaining_codes(user)}
+        return render(request, self.template_name, context)
+
+    def post(self, request: Request, **params: Any) -> Response:
+        user = _logged_in(request)
+        if not totp.has_mfa(user):
+            return RedirectResponse(flow.mfa_url(request, "mfa_setup"), 303)
+        codes = recovery.generate_codes(user)
+        audit("mfa.recovery_codes_generated", user=user, request=request)
+        context = {"codes": codes, "next": login_redirect_url(request)}
+        return render(request, self.template_name, context, headers=NO_STORE)
+
+
+@login_required
+class MFADisableView(View):
+    """Remove the second factor after the password is typed again."""
+
+    template_name: ClassVar[str] = "auth/mfa_disable.html"
+
+    def get(self, request: Request, **params: Any) -> Response:
+        enabled = totp.has_mfa(_logged_in(request))
+        return render(
+            request, self.template_name, {"form": PasswordConfirmForm(), "enabled": enabled}
+        )
+
+    def post(self, request: Request, **params: Any) -> Response:
+        user = _logged_in(request)
+        lockout = lockout_for(request)
+        wait = lockout.client_retry_after(request)
+        if wait is not None:
+            raise TooManyRequests(wait, "Too many failed attempts from your network. Try later.")
+        form = PasswordConfirmForm(request.form)
+        login_name = str(getattr(user, user.USERNAME_FIELD))
+        locked = lockout.is_locked(login_name)
+        ok = form.is_valid() and user.check_password(form.cleaned_data["password"])
+        if locked or not ok:
+            if lockout.register_failure(request, login_name, account=not locked):
+                logout(request)  # the lock ends this session too: whoever typed is not sure
+                return RedirectResponse(login_url(request), 303)
+            audit("mfa.disable_failed", user=user, request=request)
+            if not form.errors:
+                form.add_error("password", WRONG_CONFIRMATION)
+            context = {"form": form, "enabled": totp.has_mfa(user)}
+            return render(request, self.template_name, context, status=400)
+        TOTPDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
+        audit("mfa.removed", user=user, request=request)
+        if must_enrol(user, request.settings):
+            # The rule still covers this account: back to enrolment, logged out meanwhile.
+            flow.begin(request, user, login_name=login_name, enrol=True, next_url="")
+            return RedirectResponse(flow.mfa_url(request, "mfa_setup"), 303)
+        return RedirectResponse(login_redirect_url(request), 303)
+
+
+mfa_routes = [
+    path("mfa/setup/", MFASetupView.as_view(), name="mfa_setup"),
+    path("mfa/verify/", MFAVerifyView.as_view(), name="mfa_verify"),
+    path("mfa/recovery-codes/", RecoveryCodesView.as_view(), name="mfa_recovery_codes"),
+    path("mfa/disable/", MFADisableView.as_view(), name="mfa_disable"),
+]
+"""The MFA routes, to mount beside :data:`bastion.auth.urls.routes` (under ``accounts/``)."""
