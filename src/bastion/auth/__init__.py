@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bastion.auth.login import logout as logout
     from bastion.auth.login import update_session_auth_hash as update_session_auth_hash
     from bastion.auth.middleware import AuthenticationMiddleware as AuthenticationMiddleware
+    from bastion.auth.mixins import ObjectPermissionMixin as ObjectPermissionMixin
     from bastion.auth.models import AnonymousUser as AnonymousUser
     from bastion.auth.models import Group as Group
     from bastion.auth.models import Permission as Permission
@@ -65,6 +66,7 @@ _EXPORTS = {
     "logout": "bastion.auth.login",
     "update_session_auth_hash": "bastion.auth.login",
     "AuthenticationMiddleware": "bastion.auth.middleware",
+    "ObjectPermissionMixin": "bastion.auth.mixins",
     "AnonymousUser": "bastion.auth.models",
     "Group": "bastion.auth.models",
     "Permission": "bastion.auth.models",

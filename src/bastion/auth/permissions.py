@@ -129,8 +129,16 @@ def _group_ids(user: Any) -> QuerySet[Any]:
     return _related_ids(type(user), "groups", user.pk)
 
 
+def _real(user: Any) -> Any:
+    """The user object itself: ``request.user`` is a lazy stand-in until first used."""
+    from bastion.auth.middleware import unwrap_user
+
+    return unwrap_user(user)
+
+
 def get_all_permissions(user: Any) -> frozenset[str]:
     """The user's global permissions (own and through groups), loaded in one query, cached."""
+    user = _real(user)
     if not _active(user):
         return frozenset()
     cached: frozenset[str] | None = user.__dict__.get(_GLOBAL_CACHE)
@@ -188,6 +196,7 @@ def has_perm(user: Any, perm: str, obj: Model | None = None) -> bool:
     Inactive and anonymous users have nothing; active superusers have everything. A global
     permission covers every object of its model.
     """
+    user = _real(user)
     app_label, codename = _split(perm)
     if not _active(user):
         return False
@@ -246,6 +255,8 @@ def _change(
     from bastion.auth.audit import audit
     from bastion.auth.models import GroupObjectPermission, UserObjectPermission
 
+    user_or_group = _real(user_or_group)
+    by = _real(by)
     permission = _permission_for(perm, obj)
     holder, who = _holder(user_or_group)
     granting = kind == "permission.granted"
@@ -313,6 +324,7 @@ def for_user(queryset: QuerySet[M] | Manager[M] | type[M], user: Any, action: st
     and inactive users get nothing; anyone else gets the rows granted to them or to one of
     their groups. The result is still one SELECT: the grants are ``IN`` subqueries.
     """
+    user = _real(user)
     if isinstance(queryset, QuerySet):
         rows: QuerySet[M] = queryset
     elif isinstance(queryset, Manager):
