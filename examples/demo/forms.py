@@ -1,4 +1,4 @@
-"""The demo's forms: the note form, built from the ``Note`` model."""
+"""The demo's forms: the note form, built from the ``Note`` model, and the share form."""
 
 from typing import Any
 
@@ -26,3 +26,10 @@ class NoteForm(forms.ModelForm):
         if isinstance(upload, UploadedFile):
             self.instance.attachment_name = upload.filename
         return super().save(commit)
+
+
+class ShareForm(forms.Form):
+    """Who to share a note with (a user's email address), and whether they may edit it."""
+
+    email = forms.EmailField(label="Email address of the user to share with")
+    can_edit = forms.BooleanField(label="They may edit it too", required=False)

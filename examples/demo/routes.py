@@ -1,4 +1,5 @@
-"""The demo's own routes; the ``api`` app mounts its routes under ``/api/``."""
+"""The demo's own routes; the ``api`` app mounts its routes under ``/api/`` and ``auth_app``
+its account pages under ``/accounts/``."""
 
 from bastion import RedirectView, path
 from examples.demo import views
@@ -10,6 +11,7 @@ routes = [
     path("notes/", views.NoteList.as_view(), name="note_list"),
     path("notes/new/", views.NoteCreate.as_view(), name="note_create"),
     path("notes/<int:pk>/edit/", views.NoteUpdate.as_view(), name="note_edit"),
+    path("notes/<int:pk>/share/", views.NoteShare.as_view(), name="note_share"),
     path(
         "notes/<int:pk>/attachment/",
         views.note_attachment,

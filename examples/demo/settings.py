@@ -20,5 +20,12 @@ DEBUG = True
 # The DATABASE_URL environment variable overrides it (the tests point it at a scratch file).
 DATABASE_URL = f"sqlite:///{Path(BASE_DIR) / 'demo.sqlite3'}"
 
+# Password-reset mail builds its links on SITE_URL (never on the request's Host header): the
+# address `make demo` serves on. Mail goes to the console (the runserver's stderr) unless
+# EMAIL_URL says otherwise, e.g. smtp+starttls://user:password@smtp.example.com:587.
+SITE_URL = "http://127.0.0.1:8000"
+EMAIL_URL = "console://"
+DEFAULT_FROM_EMAIL = "demo@example.com"
+
 TEMPLATES = TemplateConfig(dirs=("templates",))
 STATIC = StaticConfig(dirs=("static",))

@@ -86,3 +86,28 @@ def test_projects_without_apps_skip_the_migration_check(tmp_path: Path) -> None:
         assert "bastion.W015" not in ids(app)
     finally:
         app.close()
+
+
+def test_makemigrations_refuses_models_with_undefined_relations(
+    package: Path, tmp_path: Path
+) -> None:
+    """Such a model has no table yet; comparing would read it as deleted and drop the table."""
+    from bastion.db.migrations import MigrationError
+
+    (package / "models.py").write_text(
+        textwrap.dedent(
+            """
+            from bastion.db import models
+
+            class Sticker(models.Model):
+                owner = models.ForeignKey("elsewhere.Owner", on_delete=models.CASCADE)
+            """
+        )
+    )
+    app = build(tmp_path)
+    try:
+        with pytest.raises(MigrationError, match=r"elsewhere\.owner.*no migration was written"):
+            make_migrations(list(app.apps), app_label="crates")
+        assert not (package / "migrations").exists()
+    finally:
+        app.close()

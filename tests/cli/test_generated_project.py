@@ -192,6 +192,12 @@ def test_generated_project_in_process(mysite: Path, monkeypatch: pytest.MonkeyPa
     assert css.status_code == 200
     assert "text/css" in css.headers["content-type"]
     assert client.get("/nope").status_code == 404
+    # auth_app is installed: the account pages are under /accounts/, linked from the layout.
+    assert 'href="/accounts/login/"' in page.text
+    assert app.reverse("auth:login") == "/accounts/login/"
+    login = client.get("/accounts/login/")
+    assert login.status_code == 200
+    assert 'name="password"' in login.text
 
 
 def test_generated_project_tests_pass(mysite: Path) -> None:
@@ -322,7 +328,7 @@ def test_gunicorn_serves_generated_project_in_production_mode(
 ) -> None:
     """The quickstart's production steps: env, collectstatic, check --deploy, gunicorn."""
     key, env = production_env("127.0.0.1")
-    for args in (["collectstatic", "--noinput"], ["check", "--deploy"]):
+    for args in (["migrate"], ["collectstatic", "--noinput"], ["check", "--deploy"]):
         done = subprocess.run(
             [str(BIN / "bastion"), *args], cwd=mysite, env=env, capture_output=True, text=True
         )
@@ -346,6 +352,9 @@ def test_gunicorn_serves_generated_project_in_production_mode(
     assert status == 200
     assert "Hello, Ada!" in page
     assert key not in page
+    status, page, _ = fetch(f"{url}accounts/login/", headers=tls)  # auth_app, migrated
+    assert status == 200
+    assert 'name="password"' in page
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=15)
     assert key not in err

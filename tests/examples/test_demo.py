@@ -6,6 +6,7 @@ import importlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from login_support import PASSWORD, cheap_hashers, csrf_token, post_login
 
+from bastion.auth.permissions import sync_permissions
 from bastion.cli import cli
 from bastion.cli.discovery import ProjectContext
 from bastion.db.migrations import migrate
@@ -48,8 +51,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory, media: Path) -> Iterator[Any]
         with pytest.MonkeyPatch.context() as env:
             env.setenv("DATABASE_URL", f"sqlite:///{database}")
             env.setenv("DEMO_MEDIA_ROOT", str(media))
+            env.setenv("EMAIL_URL", "memory://")  # reset mail kept in app.mailer.outbox
             application = importlib.import_module("examples.demo.wsgi").application
             migrate(application.databases, application.apps)
+            with application.databases.activate():
+                sync_permissions()  # as `bastion migrate` does: grants need the rows
+                application.databases.release()
             try:
                 yield application
             finally:
@@ -59,6 +66,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory, media: Path) -> Iterator[Any]
             sys.path.remove(str(REPO))
         logger.handlers[:] = handlers
         logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing() -> Iterator[None]:
+    """Cheap Argon2id parameters: the real code path, without seconds of hashing per login."""
+    with cheap_hashers():
+        yield
 
 
 @pytest.fixture
@@ -76,10 +90,47 @@ def client(demo: Any, media: Path) -> Iterator[Client]:
             demo.databases.release()
 
 
+def new_email() -> str:
+    """An address no other test uses: the module shares one database and one lockout cache."""
+    return f"user-{secrets.token_hex(4)}@example.com"
+
+
+def log_in(client: Client, email: str) -> None:
+    """A user with ``email`` (created if needed) logged in on ``client``, through the form."""
+    from bastion.auth.models import User
+
+    if not User.objects.filter(email=email).exists():
+        User.objects.create_user(email, PASSWORD)
+    answer = post_login(client, email, PASSWORD)
+    assert answer.status_code == 303, answer.text
+
+
+@pytest.fixture
+def author(client: Client) -> Any:
+    """A user logged in on ``client``: the notes pages need one."""
+    from bastion.auth.models import User
+
+    email = new_email()
+    log_in(client, email)
+    return User.objects.get(email=email)
+
+
+def own_note(owner: Any, **fields: Any) -> Any:
+    """A note of ``owner``'s with the grants ``NoteCreate`` gives (view, change, delete)."""
+    from bastion.auth import grant
+    from examples.demo.notes.models import Note
+
+    note = Note.objects.create(owner=owner, **fields)
+    for action in ("view", "change", "delete"):
+        grant(f"notes.{action}_note", owner, note)
+    return note
+
+
 def test_demo_runs_in_debug_from_its_settings_module(demo: Any) -> None:
     assert demo.settings.DEBUG is True
     assert Path(demo.settings.BASE_DIR) == REPO / "examples" / "demo"
-    assert [app.label for app in demo.apps] == ["api", "notes"]
+    assert [app.label for app in demo.apps] == ["auth", "api", "notes"]
+    assert demo.settings.SITE_URL == "http://127.0.0.1:8000"  # `make demo`'s address
 
 
 def test_home_page_links_every_feature(client: Client) -> None:
@@ -170,7 +221,7 @@ def test_static_css(client: Client) -> None:
     assert b"font:" in css.body
 
 
-def test_pages_have_no_inline_script(client: Client) -> None:
+def test_pages_have_no_inline_script(client: Client, author: Any) -> None:
     for url in ("/", "/greet/", "/notes/", "/notes/new/", "/about/", "/no-such-page/"):
         assert "<script" not in client.get(url).text
 
@@ -179,11 +230,13 @@ def test_app_command_and_routes(demo: Any) -> None:
     runner = CliRunner()
     stats = runner.invoke(cli, ["demo-stats"], obj=ProjectContext(app=demo))
     assert stats.exit_code == 0, stats.output
-    assert stats.output == "10 routes, 2 app(s): api, notes\n"
+    assert stats.output == "25 routes, 3 app(s): auth, api, notes\n"
     routes = runner.invoke(cli, ["routes"], obj=ProjectContext(app=demo))
     assert re.search(r"/api/items/<int:pk> +api:item ", routes.output)
     assert re.search(r"/notes/<int:pk>/edit/ +note_edit ", routes.output)
     assert re.search(r"/notes/<int:pk>/attachment/ +note_attachment ", routes.output)
+    assert re.search(r"/notes/<int:pk>/share/ +note_share ", routes.output)
+    assert re.search(r"/accounts/login/ +auth:login ", routes.output)
     check = runner.invoke(cli, ["check"], obj=ProjectContext(app=demo))
     assert check.exit_code == 0
 
@@ -214,18 +267,16 @@ PNG = (
 )
 
 
-def add_notes(count: int) -> None:
-    from examples.demo.notes.models import Note
-
+def add_notes(count: int, owner: Any) -> None:
     for number in range(1, count + 1):
-        Note.objects.create(title=f"Note {number}", body="")
+        own_note(owner, title=f"Note {number}", body="")
 
 
 def stored_files(media: Path) -> list[Path]:
     return [path for path in media.rglob("*") if path.is_file()]
 
 
-def test_notes_list_starts_empty(client: Client) -> None:
+def test_notes_list_starts_empty(client: Client, author: Any) -> None:
     page = client.get("/notes/")
     assert page.status_code == 200
     assert page.template_name == ["notes.html"]  # a generic view passes its candidates
@@ -233,7 +284,7 @@ def test_notes_list_starts_empty(client: Client) -> None:
     assert 'href="/notes/new/"' in page.text
 
 
-def test_note_form_is_multipart(client: Client) -> None:
+def test_note_form_is_multipart(client: Client, author: Any) -> None:
     form = client.get("/notes/new/")
     assert form.status_code == 200
     assert 'action="/notes/new/" enctype="multipart/form-data">' in form.text
@@ -241,11 +292,12 @@ def test_note_form_is_multipart(client: Client) -> None:
     assert 'accept="application/pdf,image/jpeg,image/png,text/plain"' in form.text
 
 
-def test_create_note_with_csrf_token(demo: Any, client: Client) -> None:
+def test_create_note_with_csrf_token(demo: Any, client: Client, author: Any) -> None:
     """A client that sends no Fetch Metadata needs the form's token, as an old browser does."""
     from examples.demo.notes.models import Note
 
     old_browser = Client(demo, base_url="http://localhost", fetch_metadata=False)
+    log_in(old_browser, author.email)
     form = old_browser.get("/notes/new/")
     assert form.status_code == 200
     match = re.search(r'<input type="hidden" name="([^"]+)" value="([^"]+)">', form.text)
@@ -259,9 +311,10 @@ def test_create_note_with_csrf_token(demo: Any, client: Client) -> None:
     note = Note.objects.get()
     assert note.title == "<b>First</b>"
     assert (note.attachment, note.attachment_name) == (None, "")
+    assert note.owner_id == author.pk  # from the session, not from the form
 
 
-def test_create_note_validation_errors_per_field(client: Client) -> None:
+def test_create_note_validation_errors_per_field(client: Client, author: Any) -> None:
     from examples.demo.notes.models import Note
 
     empty = client.post("/notes/new/", data={"title": "   ", "body": "kept"})
@@ -278,10 +331,10 @@ def test_create_note_validation_errors_per_field(client: Client) -> None:
     assert not Note.objects.exists()
 
 
-def test_edit_note(client: Client) -> None:
+def test_edit_note(client: Client, author: Any) -> None:
     from examples.demo.notes.models import Note
 
-    note = Note.objects.create(title="Draft", body="v1")
+    note = own_note(author, title="Draft", body="v1")
     form = client.get(f"/notes/{note.pk}/edit/")
     assert form.status_code == 200
     assert 'value="Draft"' in form.text
@@ -298,8 +351,8 @@ def test_edit_note(client: Client) -> None:
     assert client.post("/notes/999999/edit/", data={"title": "x"}).status_code == 404
 
 
-def test_notes_are_paginated_newest_first(client: Client) -> None:
-    add_notes(12)
+def test_notes_are_paginated_newest_first(client: Client, author: Any) -> None:
+    add_notes(12, author)
     first = client.get("/notes/")
     assert first.context is not None
     assert [n.title for n in first.context["notes"]] == [f"Note {i}" for i in range(12, 2, -1)]
@@ -313,7 +366,7 @@ def test_notes_are_paginated_newest_first(client: Client) -> None:
         assert client.get(f"/notes/?page={bad}").status_code == 404
 
 
-def test_attachment_round_trip(client: Client, media: Path) -> None:
+def test_attachment_round_trip(client: Client, author: Any, media: Path) -> None:
     """A PNG is stored under a random name, listed, and downloaded as a sandboxed attachment."""
     from examples.demo.notes.models import Note
 
@@ -346,13 +399,12 @@ def test_attachment_round_trip(client: Client, media: Path) -> None:
     assert client.get(f"/notes/{note.pk}/attachment/").body == PNG
 
 
-def test_attachment_missing_is_404(client: Client, media: Path) -> None:
-    from examples.demo.notes.models import Note
+def test_attachment_missing_is_404(client: Client, author: Any, media: Path) -> None:
 
-    bare = Note.objects.create(title="No file")
+    bare = own_note(author, title="No file")
     assert client.get(f"/notes/{bare.pk}/attachment/").status_code == 404
     assert client.get("/notes/999999/attachment/").status_code == 404
-    gone = Note.objects.create(title="Lost file", attachment=PNG, attachment_name="a.png")
+    gone = own_note(author, title="Lost file", attachment=PNG, attachment_name="a.png")
     (media / gone.attachment).unlink()
     assert client.get(f"/notes/{gone.pk}/attachment/").status_code == 404
 
@@ -366,7 +418,7 @@ def test_attachment_missing_is_404(client: Client, media: Path) -> None:
     ],
 )
 def test_dangerous_attachment_is_refused(
-    client: Client, media: Path, filename: str, content: bytes, content_type: str
+    client: Client, author: Any, media: Path, filename: str, content: bytes, content_type: str
 ) -> None:
     from examples.demo.notes.models import Note
 
@@ -382,3 +434,153 @@ def test_dangerous_attachment_is_refused(
     assert 'value="Evil"' in sent.text  # the other values are kept
     assert not Note.objects.exists()
     assert stored_files(media) == []
+
+
+# -- accounts: sign-up, login, lockout, reset by mail, MFA, notes shared by object permission --
+
+
+def sign_up(client: Client, email: str) -> Any:
+    """The sign-up form, as a browser fills it (the page's CSRF token first)."""
+    token = csrf_token(client, "/accounts/signup/")
+    return client.post(
+        "/accounts/signup/", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+
+
+def share(client: Client, pk: int, email: str, *, can_edit: bool = False) -> Any:
+    data = {"email": email, "csrf_token": csrf_token(client, f"/notes/{pk}/share/")}
+    if can_edit:
+        data["can_edit"] = "on"
+    return client.post(f"/notes/{pk}/share/", data=data)
+
+
+def test_notes_pages_send_anonymous_visitors_to_login(client: Client) -> None:
+    for url in ("/notes/", "/notes/new/", "/notes/1/edit/", "/notes/1/share/"):
+        answer = client.get(url)
+        assert answer.status_code == 302, url
+        assert answer.headers["location"] == f"/accounts/login/?next={url}"
+    assert client.get("/notes/1/attachment/").status_code == 302
+    assert client.post("/notes/new/", data={"title": "x"}).status_code == 302
+    home = client.get("/")
+    assert 'href="/accounts/login/"' in home.text
+    assert 'href="/accounts/signup/"' in home.text
+
+
+def test_sign_up_log_in_write_and_share_a_note(demo: Any, client: Client) -> None:
+    """Two users: a note is private to its author until shared, and then only as granted."""
+    from examples.demo.notes.models import Note
+
+    ann, bob = new_email(), new_email()
+    bob_client = Client(demo, base_url="http://localhost")
+    for browser, email in ((client, ann), (bob_client, bob)):
+        signed = sign_up(browser, email)
+        assert signed.status_code == 303
+        assert signed.headers["location"] == "/accounts/signup/done/"
+        answer = post_login(browser, email, PASSWORD, next_url="/notes/")
+        assert (answer.status_code, answer.headers["location"]) == (303, "/notes/")
+
+    listed = client.get("/notes/")
+    assert listed.status_code == 200
+    assert ann in listed.text  # the account bar shows who is logged in
+    assert '<form method="post" action="/accounts/logout/" class="logout">' in listed.text
+    assert 'href="/accounts/mfa/setup/"' in listed.text
+    assert 'href="/accounts/password_change/"' in listed.text
+    assert client.post("/notes/new/", data={"title": "Ann's plan"}).status_code == 303
+    note = Note.objects.get()
+    assert note.owner.email == ann
+    assert "Ann&#39;s plan" in client.get("/notes/").text
+
+    # Bob sees nothing of it: not in his list, and its pages answer 404 as a missing note's.
+    assert "Ann&#39;s plan" not in bob_client.get("/notes/").text
+    for url in (f"/notes/{note.pk}/edit/", f"/notes/{note.pk}/share/"):
+        assert bob_client.get(url).status_code == 404, url
+    assert bob_client.get(f"/notes/{note.pk}/attachment/").status_code == 404
+    stolen = bob_client.post(f"/notes/{note.pk}/edit/", data={"title": "Bob's now"})
+    assert stolen.status_code == 404
+    assert share(bob_client, note.pk, bob).status_code == 404  # nor can he share it to himself
+    assert Note.objects.get().title == "Ann's plan"
+
+    # Sharing: an unknown address is a field error (see NoteShare for why that is acceptable).
+    unknown = share(client, note.pk, new_email())
+    assert unknown.status_code == 400
+    assert "No user has this address." in unknown.text
+    assert share(client, note.pk, ann).status_code == 400  # already hers
+    shared = share(client, note.pk, bob.replace("example.com", "EXAMPLE.com"))  # normalised
+    assert shared.status_code == 303
+    bobs_list = bob_client.get("/notes/")
+    assert "Ann&#39;s plan" in bobs_list.text
+    assert "shared with you" in bobs_list.text
+    assert bob_client.get(f"/notes/{note.pk}/edit/").status_code == 404  # view is not change
+    assert bob_client.get(f"/notes/{note.pk}/share/").status_code == 404  # owner only
+
+    assert share(client, note.pk, bob, can_edit=True).status_code == 303
+    edited = bob_client.post(f"/notes/{note.pk}/edit/", data={"title": "Joint plan"})
+    assert edited.status_code == 303
+    assert Note.objects.get().title == "Joint plan"
+    assert bob_client.get(f"/notes/{note.pk}/share/").status_code == 404  # still owner only
+
+
+def test_logout_is_a_post_form(client: Client, author: Any) -> None:
+    assert client.get("/notes/").status_code == 200
+    assert client.get("/accounts/logout/").status_code == 405  # an <img> cannot log you out
+    token = csrf_token(client, "/notes/")
+    out = client.post("/accounts/logout/", data={"csrf_token": token})
+    assert out.status_code in (302, 303)
+    assert client.get("/notes/").status_code == 302
+
+
+def test_repeated_wrong_passwords_lock_the_account(client: Client) -> None:
+    """After 5 failures (docs/login.md) even the right password gets the same refusal."""
+    from bastion.auth.models import User
+
+    email = new_email()
+    User.objects.create_user(email, PASSWORD)
+    for _ in range(5):
+        wrong = post_login(client, email, "not the password at all")
+        assert wrong.status_code == 400
+    locked = post_login(client, email, PASSWORD)
+    assert locked.status_code == 400
+    assert "Please enter a correct email address and password." in locked.text
+    assert client.get("/notes/").status_code == 302
+
+
+def test_password_reset_mail_links_to_site_url(demo: Any, client: Client) -> None:
+    from bastion.auth.models import User
+
+    email = new_email()
+    User.objects.create_user(email, PASSWORD)
+    token = csrf_token(client, "/accounts/password_reset/")
+    asked = client.post("/accounts/password_reset/", data={"email": email, "csrf_token": token})
+    assert asked.status_code == 303
+    mails = [m for m in demo.mailer.outbox if email in map(str, m.to)]
+    assert len(mails) == 1
+    link = re.search(r"http://127\.0\.0\.1:8000/accounts/reset/[^/\s]+/[^/\s]+/", mails[0].body)
+    assert link is not None, mails[0].body
+    opened = client.get(link[0].removeprefix("http://127.0.0.1:8000"))
+    assert opened.status_code in (200, 302)
+
+
+def test_login_with_mfa_needs_the_code(demo: Any, client: Client) -> None:
+    import pyotp
+
+    from bastion.auth.mfa import totp
+    from bastion.auth.models import User
+
+    email = new_email()
+    user = User.objects.create_user(email, PASSWORD)
+    device = totp.create_device(user, demo.settings)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    secret = totp.device_secret(device, demo.settings)
+    assert secret is not None
+    step = post_login(client, email, PASSWORD, next_url="/notes/")
+    assert step.status_code == 303
+    assert step.headers["location"].startswith("/accounts/mfa/verify/")
+    assert client.get("/notes/").status_code == 302  # half logged in is not logged in
+    verify = "/accounts/mfa/verify/"
+    wrong = client.post(verify, data={"code": "000000", "csrf_token": csrf_token(client, verify)})
+    assert wrong.status_code == 400
+    code = pyotp.TOTP(secret).now()
+    done = client.post(verify, data={"code": code, "csrf_token": csrf_token(client, verify)})
+    assert done.status_code == 303
+    assert client.get("/notes/").status_code == 200

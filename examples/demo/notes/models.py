@@ -1,9 +1,11 @@
 """The demo's data: notes, kept in SQLite (``DATABASE_URL`` in ``settings.py``), each with an
 optional attached file.
 
-The table is created by ``bastion migrate`` from ``migrations/``. Attached files live in a
-directory of their own (``media/`` beside the project, or ``DEMO_MEDIA_ROOT``), never in the
-static folder: they are served only through the ``note_attachment`` view, as downloads.
+Each note has an owner (a ``bastion.auth`` user); who else may read or edit it is recorded as
+object permissions (``grant``/``for_user``). The table is created by ``bastion migrate``
+from ``migrations/``. Attached files live in a directory of their own (``media/`` beside the
+project, or ``DEMO_MEDIA_ROOT``), never in the static folder: they are served only through the
+``note_attachment`` view, as downloads.
 """
 
 import os
@@ -49,6 +51,17 @@ class Note(models.Model):
     # The client's file name, cleaned for display: metadata only, offered as the download's
     # name, never used as a path (the storage picks a random one).
     attachment_name = models.CharField(max_length=255, blank=True, default="", editable=False)
+    # Who wrote the note; null for notes written before the demo had accounts (nobody may see
+    # those any more, as no one holds a grant on them). Others reach a note only through a
+    # grant the owner made on the share page (object permissions: bastion.auth.grant).
+    owner = models.ForeignKey(
+        "auth.User",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notes",
+        editable=False,
+    )
 
     class Meta:
         ordering = ("-created", "-id")

@@ -17,10 +17,8 @@ def check_models(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
     """bastion.E003: a relation names a model that is never defined."""
     from bastion.db.models.registry import registry
 
-    labels = {app.label for app in app.apps}
-    for reference in registry.unresolved():
-        if reference.split(".", 1)[0] not in labels:
-            continue
+    labels = [app.label for app in app.apps]
+    for reference in registry.unresolved(from_apps=labels):
         yield CheckMessage(
             "bastion.E003",
             "ERROR",

@@ -123,10 +123,19 @@ def _models_of(apps: Sequence[App], registry: ModelRegistry | None) -> ModelRegi
     An app whose ``models`` module was never imported would look as if its models had all
     been deleted, and its next migration would drop its tables.
     """
-    if registry is not None:
-        return registry
-    load_models(apps)
-    return default_registry
+    chosen = registry if registry is not None else default_registry
+    if registry is None:
+        load_models(apps)
+    missing = chosen.unresolved(from_apps=[app.label for app in apps])
+    if missing:
+        # A model whose relation points at a model nobody defined has no table yet: compared
+        # with the migrations, it would look deleted and the migration would drop its table.
+        raise MigrationError(
+            f"Relations point at models that are not defined: {', '.join(missing)}. Install "
+            "the app that defines them (e.g. bastion.auth's auth_app for 'auth.user'), or "
+            "fix the model name; no migration was written."
+        )
+    return chosen
 
 
 def _write_changes(

@@ -8,7 +8,7 @@ and a model's table is built when all of its relations are resolved.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ class ModelRegistry:
         self.metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
         self._models: dict[ModelKey, type[Model]] = {}
         self._pending: dict[ModelKey, list[Callable[[type[Model]], None]]] = defaultdict(list)
+        self._pending_from: dict[ModelKey, set[str]] = defaultdict(set)
 
     def register(self, model: type[Model]) -> None:
         """Add a model; a second model of the same name in one app is an error."""
@@ -54,6 +55,7 @@ class ModelRegistry:
         if existing is not None and existing._meta.db_table in self.metadata.tables:
             self.metadata.remove(self.metadata.tables[existing._meta.db_table])
         self._models[key] = model
+        self._pending_from.pop(key, None)
         for callback in self._pending.pop(key, []):
             callback(model)
 
@@ -84,10 +86,19 @@ class ModelRegistry:
             callback(self._models[key])
         else:
             self._pending[key].append(callback)
+            self._pending_from[key].add(origin._meta.app_label)
 
-    def unresolved(self) -> list[str]:
-        """References to models that were never defined (reported by ``bastion check``)."""
-        return sorted(f"{app}.{name}" for app, name in self._pending if self._pending[(app, name)])
+    def unresolved(self, from_apps: Collection[str] | None = None) -> list[str]:
+        """References to models that were never defined (reported by ``bastion check``).
+
+        Args:
+            from_apps: only references made by models of these app labels.
+        """
+        return sorted(
+            f"{app}.{name}"
+            for (app, name), waiting in self._pending.items()
+            if waiting and (from_apps is None or self._pending_from[(app, name)] & set(from_apps))
+        )
 
     def models(self, app_label: str | None = None) -> list[type[Model]]:
         """Registered models, optionally of one app, in definition order."""
