@@ -111,3 +111,22 @@ def test_makemigrations_refuses_models_with_undefined_relations(
         assert not (package / "migrations").exists()
     finally:
         app.close()
+
+
+def test_w016_account_mail_to_the_console_in_production(tmp_path: Path) -> None:
+    from bastion.auth import auth_app
+
+    settings = Settings(SECRET_KEY=KEY, ALLOWED_HOSTS=["example.com"], BASE_DIR=str(tmp_path))
+    app = Bastion(settings, apps=[auth_app])
+    try:
+        deploy = [m for m in run_checks(app, deploy=True) if m.id == "bastion.W016"]
+        assert len(deploy) == 1
+        assert "console://" in deploy[0].message
+        assert "bastion.W016" not in ids(app)  # development: the console is the point
+    finally:
+        app.close()
+    smtp = Bastion(settings.replace(EMAIL_URL="smtps://mail.example.com"), apps=[auth_app])
+    try:
+        assert "bastion.W016" not in [m.id for m in run_checks(smtp, deploy=True)]
+    finally:
+        smtp.close()

@@ -318,6 +318,7 @@ def production_env(host: str) -> tuple[str, dict[str, str]]:
         BASTION_SECRET_KEY=key,
         BASTION_ALLOWED_HOSTS=host,
         BASTION_SITE_URL="https://example.com",
+        BASTION_EMAIL_URL="smtps://mailer:secret@mail.example.com",  # never contacted here
         BASTION_PROXY__TRUSTED_HOPS="1",  # nginx terminates TLS in front
     )
     return key, env

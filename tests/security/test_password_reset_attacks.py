@@ -248,8 +248,9 @@ def fingerprint(response: Any) -> tuple[int, bytes, list[tuple[str, str]]]:
 def test_the_request_page_answers_the_same_for_known_and_unknown_addresses(
     app: Bastion, ann: User
 ) -> None:
-    known = request_reset(Client(app), "ann@example.com")
-    unknown = request_reset(Client(app), "nobody@example.com")
+    # Each from a client of its own: the rate-limit headers count requests per client.
+    known = request_reset(Client(app), "ann@example.com", environ={"REMOTE_ADDR": "10.0.0.1"})
+    unknown = request_reset(Client(app), "nobody@example.com", environ={"REMOTE_ADDR": "10.0.0.2"})
     assert fingerprint(known) == fingerprint(unknown)
     assert len(outbox(app)) == 1
 
@@ -257,11 +258,17 @@ def test_the_request_page_answers_the_same_for_known_and_unknown_addresses(
 def test_the_request_page_takes_about_the_same_time(app: Bastion, ann: User) -> None:
     """Generous bound: the medians of both paths within 2x (plus 20 ms) of each other."""
 
+    addresses = iter(range(1, 1000))
+
     def timed(email: str) -> float:
         client = Client(app)
         token = csrf_token(client, "/accounts/password_reset/")
         start = time.perf_counter()
-        client.post("/accounts/password_reset/", data={"email": email, "csrf_token": token})
+        client.post(
+            "/accounts/password_reset/",
+            data={"email": email, "csrf_token": token},
+            environ={"REMOTE_ADDR": f"10.1.{next(addresses) // 250}.{next(addresses) % 250}"},
+        )
         return time.perf_counter() - start
 
     for email in ("ann@example.com", "nobody@example.com"):  # warm up both paths
@@ -320,3 +327,15 @@ def test_a_change_needs_the_old_password_and_ends_only_the_other_sessions(
     assert change(PASSWORD).status_code == 303
     assert whoami(here) == "ann@example.com"
     assert whoami(elsewhere) is None
+
+
+def test_reset_requests_are_throttled_per_client(tmp_path: Path) -> None:
+    """Nobody can flood an inbox with reset mail: the sixth request in a minute gets 429."""
+    app = make_password_app(tmp_path / "db.sqlite3")
+    try:
+        client = Client(app)
+        statuses = [request_reset(client, f"nobody{i}@example.com").status_code for i in range(6)]
+        assert statuses[:5] == [303] * 5
+        assert statuses[5] == 429
+    finally:
+        app.close()

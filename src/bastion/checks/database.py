@@ -1,4 +1,5 @@
-"""Database checks: relations to undefined models, models changed without a migration."""
+"""Checks of the data layer and the accounts: undefined relations, missing migrations, and
+account mail that would not reach anyone."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bastion.checks.messages import CheckMessage
 if TYPE_CHECKING:
     from bastion.app import Bastion
 
-__all__ = ["DATABASE_CHECKS", "check_migrations", "check_models"]
+__all__ = ["DATABASE_CHECKS", "check_account_mail", "check_migrations", "check_models"]
 
 
 def check_models(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
@@ -55,4 +56,19 @@ def check_migrations(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
         )
 
 
-DATABASE_CHECKS = [check_models, check_migrations]
+def check_account_mail(app: Bastion, deploy: bool) -> Iterator[CheckMessage]:
+    """bastion.W016: the auth app would mail reset links to a console, a file or memory."""
+    if not deploy or not any(installed.label == "auth" for installed in app.apps):
+        return
+    scheme = app.settings.EMAIL_URL.partition(":")[0]
+    if scheme in ("console", "file", "memory", "locmem"):
+        yield CheckMessage(
+            "bastion.W016",
+            "WARNING",
+            f"EMAIL_URL is {scheme}://: password-reset links would be written to logs or "
+            "files instead of reaching users, where anyone who can read them can use them.",
+            "Set EMAIL_URL to your SMTP server (smtp+starttls://user:pass@host:587).",
+        )
+
+
+DATABASE_CHECKS = [check_models, check_migrations, check_account_mail]

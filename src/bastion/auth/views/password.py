@@ -48,6 +48,7 @@ from bastion.http.exceptions import TooManyRequests
 from bastion.http.request import Request
 from bastion.http.response import RedirectResponse, Response
 from bastion.mail import EmailMessage
+from bastion.ratelimit import ratelimit
 from bastion.routing import NoReverseMatch, path
 from bastion.templating.response import render
 from bastion.views import View
@@ -143,6 +144,9 @@ class PasswordChangeDoneView(View):
         return render(request, self.template_name, {})
 
 
+# Each request may mail someone: a per-client budget stops flooding an inbox with reset mail.
+# Counted by the client address only, so the answer is the same whether the address exists.
+@ratelimit("5/minute; 20/hour", key="ip", methods=["POST"], scope="auth.password_reset")
 class PasswordResetView(View):
     """Ask for a reset link by mail (see the module docstring).
 
