@@ -224,3 +224,13 @@ def request_reset(client: Client, email: str, **options: Any) -> Any:
     return client.post(
         "/accounts/password_reset/", data={"email": email, "csrf_token": token}, **options
     )
+
+
+def events(app: Bastion, kind: str) -> list[Any]:
+    """The audit events of ``kind`` recorded in ``app``'s database."""
+    from bastion.auth.models import AuditEvent
+
+    with app.databases.activate():
+        found = list(AuditEvent.objects.filter(kind=kind))
+        app.databases.release()
+    return found

@@ -10,6 +10,7 @@ from login_support import (
     PASSWORD,
     cheap_hashers,
     create_user,
+    events,
     make_app,
     post_login,
     reload,
@@ -17,7 +18,7 @@ from login_support import (
 
 from bastion import Bastion
 from bastion.auth.login import authenticate
-from bastion.auth.models import AuditEvent, User
+from bastion.auth.models import User
 from bastion.testing import Client
 
 SESSION = "__Host-session"
@@ -37,13 +38,6 @@ def app(tmp_path: Path) -> Iterator[Bastion]:
 @pytest.fixture
 def ann(app: Bastion) -> User:
     return create_user(app, "Ann@Example.com")
-
-
-def events(app: Bastion, kind: str) -> list[AuditEvent]:
-    with app.databases.activate():
-        found = list(AuditEvent.objects.filter(kind=kind))
-        app.databases.release()
-    return found
 
 
 # -- authenticate ----------------------------------------------------------------------------

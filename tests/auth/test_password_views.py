@@ -12,6 +12,7 @@ from login_support import (
     cheap_hashers,
     create_user,
     csrf_token,
+    events,
     make_password_app,
     outbox,
     post_login,
@@ -21,7 +22,7 @@ from login_support import (
 )
 
 from bastion import Bastion
-from bastion.auth.models import AuditEvent, User
+from bastion.auth.models import User
 from bastion.auth.views.password import password_routes
 from bastion.testing import Client
 
@@ -42,13 +43,6 @@ def app(tmp_path: Path) -> Iterator[Bastion]:
 @pytest.fixture
 def ann(app: Bastion) -> User:
     return create_user(app, "ann@example.com")
-
-
-def events(app: Bastion, kind: str) -> list[AuditEvent]:
-    with app.databases.activate():
-        found = list(AuditEvent.objects.filter(kind=kind))
-        app.databases.release()
-    return found
 
 
 def logged_in(app: Bastion, email: str = "ann@example.com") -> Client:
