@@ -230,7 +230,7 @@ def test_app_command_and_routes(demo: Any) -> None:
     runner = CliRunner()
     stats = runner.invoke(cli, ["demo-stats"], obj=ProjectContext(app=demo))
     assert stats.exit_code == 0, stats.output
-    assert stats.output == "25 routes, 3 app(s): auth, api, notes\n"
+    assert stats.output == "32 routes, 3 app(s): auth, api, notes\n"
     routes = runner.invoke(cli, ["routes"], obj=ProjectContext(app=demo))
     assert re.search(r"/api/items/<int:pk> +api:item ", routes.output)
     assert re.search(r"/notes/<int:pk>/edit/ +note_edit ", routes.output)

@@ -57,7 +57,11 @@ PENDING_SESSION_KEY = "_mfa_pending"
 PENDING_TTL = 5 * 60
 """Seconds between the password step and the code step before the login must restart."""
 _FUTURE_SKEW = 60  # a marker stamped later than now (+ this) is not ours to trust
-_DEFAULT_PATHS = {"mfa_verify": "/accounts/mfa/verify/", "mfa_setup": "/accounts/mfa/setup/"}
+_DEFAULT_PATHS = {
+    "mfa_verify": "/accounts/mfa/verify/",
+    "mfa_setup": "/accounts/mfa/setup/",
+    "passkey_verify": "/accounts/passkeys/verify/",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +162,9 @@ def handoff(request: Request, user: Any, *, login_name: str, next_url: str) -> R
     """
     if totp.has_mfa(user):
         begin(request, user, login_name=login_name, enrol=False, next_url=next_url)
-        return RedirectResponse(mfa_url(request, "mfa_verify"), 303)
+        # The code page offers a passkey too; a user with only passkeys goes straight there.
+        step = "mfa_verify" if totp.confirmed_device(user) is not None else "passkey_verify"
+        return RedirectResponse(mfa_url(request, step), 303)
     if must_enrol(user, request.settings):
         begin(request, user, login_name=login_name, enrol=True, next_url=next_url)
         return RedirectResponse(mfa_url(request, "mfa_setup"), 303)

@@ -30,7 +30,7 @@ import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bastion.auth.models import TOTPDevice
+from bastion.auth.models import TOTPDevice, WebAuthnCredential
 
 __all__ = [
     "DIGITS",
@@ -132,8 +132,10 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 
 def has_mfa(user: Any) -> bool:
-    """Whether ``user`` must pass the second step at login (has a confirmed device)."""
-    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+    """Whether ``user`` must pass the second step at login (a confirmed device or a passkey)."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return True
+    return bool(WebAuthnCredential.objects.filter(user=user).exists())
 
 
 def matching_step(secret: str, code: str, at: float) -> int | None:

@@ -165,7 +165,15 @@ class MFAVerifyView(View):
         state = flow.pending(request)
         if state is None or state.enrol:
             return RedirectResponse(login_url(request), 303)
-        return render(request, self.template_name, {"form": CodeForm()})
+        return render(request, self.template_name, self._context(request, state, CodeForm()))
+
+    @staticmethod
+    def _context(request: Request, state: flow.Pending, form: CodeForm) -> dict[str, Any]:
+        from bastion.auth.models import WebAuthnCredential
+
+        has_passkey = WebAuthnCredential.objects.filter(user=state.user).exists()
+        passkey_url = flow.mfa_url(request, "passkey_verify") if has_passkey else None
+        return {"form": form, "passkey_url": passkey_url}
 
     def post(self, request: Request, **params: Any) -> Response:
         lockout = lockout_for(request, self.lockout_policy)
@@ -186,7 +194,10 @@ class MFAVerifyView(View):
                 flow.clear(request)  # the login starts again, after the lock
             if not form.errors:
                 form.add_error("code", CODE_ERROR)
-            return render(request, self.template_name, {"form": form}, status=400)
+            if flow.pending(request) is None:
+                return render(request, self.template_name, {"form": form}, status=400)
+            context = self._context(request, state, form)
+            return render(request, self.template_name, context, status=400)
         if method == "recovery":
             audit("mfa.recovery_code_used", user=state.user, request=request)
         flow.complete(request, state)

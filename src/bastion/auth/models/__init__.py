@@ -7,6 +7,7 @@ User`` works as in Django.
 
 from bastion.auth.models.audit import AuditEvent
 from bastion.auth.models.mfa import RecoveryCode, TOTPDevice
+from bastion.auth.models.passkeys import WebAuthnCredential
 from bastion.auth.models.rbac import Group, GroupObjectPermission, Permission, UserObjectPermission
 from bastion.auth.models.users import (
     AbstractUser,
@@ -28,5 +29,6 @@ __all__ = [
     "User",
     "UserManager",
     "UserObjectPermission",
+    "WebAuthnCredential",
     "normalize_email",
 ]
