@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -68,7 +69,7 @@ class RegexValidator:
     __hash__ = None  # type: ignore[assignment]
 
 
-class _Limit:
+class _Limit(ABC):
     message = ""
     code = ""
 
@@ -90,8 +91,9 @@ class _Limit:
     def clean(self, value: Any) -> Any:
         return value
 
+    @abstractmethod
     def fails(self, value: Any, limit: Any) -> bool:
-        raise NotImplementedError
+        """Whether ``value`` breaks ``limit``."""
 
 
 class MaxValueValidator(_Limit):

@@ -328,10 +328,15 @@ def test_repr_and_clone() -> None:
     assert repr(copy) == "<CharField unbound>"
 
 
-def test_base_field_has_no_type() -> None:
-    with pytest.raises(NotImplementedError, match="sa_type"):
-        models.Field().sa_type()
-    f = models.Field()
+def test_base_field_is_abstract_until_it_has_a_column_type() -> None:
+    with pytest.raises(TypeError, match="sa_type"):
+        models.Field()  # type: ignore[abstract]
+
+    class Plain(models.Field[str]):
+        def sa_type(self) -> Any:
+            return None
+
+    f = Plain()
     assert f.to_python("x") == "x"
     assert f.get_prep_value(None) is None
     assert f.db_converter("sqlite") is None

@@ -79,10 +79,8 @@ def serve(
         headers["X-Accel-Redirect"] = x_accel_prefix.rstrip("/") + "/" + quote(name)
         return Response(b"", 200, headers, _CONTENT_TYPE)
     try:
-        try:
-            path = storage.path(name)  # a path gives validators: ETag, Last-Modified
-        except NotImplementedError:
-            return FileResponse(storage.open(name), headers=headers, content_type=_CONTENT_TYPE)
-        return FileResponse(path, headers=headers, content_type=_CONTENT_TYPE)
+        path = storage.path(name)  # a path gives validators: ETag, Last-Modified
+        source = storage.open(name) if path is None else path
+        return FileResponse(source, headers=headers, content_type=_CONTENT_TYPE)
     except FileNotFoundError:
         raise NotFound("There is no such file.") from None

@@ -22,10 +22,9 @@ from typing import Any, ClassVar
 from bastion.auth.audit import audit
 from bastion.auth.decorators import login_required
 from bastion.auth.lockout import LockoutPolicy, lockout_for
-from bastion.auth.login import logout
 from bastion.auth.mfa import flow, passkeys
 from bastion.auth.mfa.policy import must_enrol
-from bastion.auth.mfa.views import WRONG_CONFIRMATION, PasswordConfirmForm
+from bastion.auth.mfa.views import PasswordConfirmForm, confirm_password
 from bastion.auth.middleware import unwrap_user
 from bastion.auth.models import WebAuthnCredential
 from bastion.auth.redirects import login_redirect_url, login_url
@@ -182,23 +181,15 @@ class PasskeyDeleteView(View):
     def post(self, request: Request, pk: int, **params: Any) -> Response:
         user = _logged_in(request)
         passkey = self._passkey(user, pk)
-        lockout = lockout_for(request)
-        wait = lockout.client_retry_after(request)
-        if wait is not None:
-            raise TooManyRequests(wait, "Too many failed attempts from your network. Try later.")
-        form = PasswordConfirmForm(request.form)
-        login_name = str(getattr(user, user.USERNAME_FIELD))
-        locked = lockout.is_locked(login_name)
-        ok = form.is_valid() and user.check_password(form.cleaned_data["password"])
-        if locked or not ok:
-            if lockout.register_failure(request, login_name, account=not locked):
-                logout(request)  # the lock ends this session too: whoever typed is not sure
-                return RedirectResponse(login_url(request), 303)
-            audit("mfa.passkey_remove_failed", user=user, request=request)
-            if not form.errors:
-                form.add_error("password", WRONG_CONFIRMATION)
+        ok, form, locked_out = confirm_password(
+            request, user, failed_kind="mfa.passkey_remove_failed"
+        )
+        if locked_out is not None:
+            return locked_out
+        if not ok:
             context = {"passkey": passkey, "form": form}
             return render(request, self.template_name, context, status=400)
+        login_name = str(getattr(user, user.USERNAME_FIELD))
         passkey.delete()
         audit("mfa.passkey_removed", user=user, request=request, passkey=pk)
         if must_enrol(user, request.settings):

@@ -237,6 +237,36 @@ class RecoveryCodesView(View):
         return render(request, self.template_name, context, headers=NO_STORE)
 
 
+def confirm_password(
+    request: Request, user: Any, *, failed_kind: str
+) -> tuple[bool, PasswordConfirmForm, Response | None]:
+    """Check the password typed again before removing a factor, under the login lockout.
+
+    Returns ``(ok, form, locked_out)``: ``locked_out`` is the redirect to log in again when
+    this failure locked the account (the session ends: whoever typed is not sure to be the
+    owner); otherwise a failure is audited as ``failed_kind`` and the form carries the error.
+
+    Raises:
+        TooManyRequests: the client's network spent its failure budget.
+    """
+    lockout = lockout_for(request)
+    wait = lockout.client_retry_after(request)
+    if wait is not None:
+        raise TooManyRequests(wait, "Too many failed attempts from your network. Try later.")
+    form = PasswordConfirmForm(request.form)
+    login_name = str(getattr(user, user.USERNAME_FIELD))
+    locked = lockout.is_locked(login_name)
+    if not locked and form.is_valid() and user.check_password(form.cleaned_data["password"]):
+        return True, form, None
+    if lockout.register_failure(request, login_name, account=not locked):
+        logout(request)
+        return False, form, RedirectResponse(login_url(request), 303)
+    audit(failed_kind, user=user, request=request)
+    if not form.errors:
+        form.add_error("password", WRONG_CONFIRMATION)
+    return False, form, None
+
+
 @login_required
 class MFADisableView(View):
     """Remove the second factor after the password is typed again."""
@@ -251,23 +281,13 @@ class MFADisableView(View):
 
     def post(self, request: Request, **params: Any) -> Response:
         user = _logged_in(request)
-        lockout = lockout_for(request)
-        wait = lockout.client_retry_after(request)
-        if wait is not None:
-            raise TooManyRequests(wait, "Too many failed attempts from your network. Try later.")
-        form = PasswordConfirmForm(request.form)
-        login_name = str(getattr(user, user.USERNAME_FIELD))
-        locked = lockout.is_locked(login_name)
-        ok = form.is_valid() and user.check_password(form.cleaned_data["password"])
-        if locked or not ok:
-            if lockout.register_failure(request, login_name, account=not locked):
-                logout(request)  # the lock ends this session too: whoever typed is not sure
-                return RedirectResponse(login_url(request), 303)
-            audit("mfa.disable_failed", user=user, request=request)
-            if not form.errors:
-                form.add_error("password", WRONG_CONFIRMATION)
+        ok, form, locked_out = confirm_password(request, user, failed_kind="mfa.disable_failed")
+        if locked_out is not None:
+            return locked_out
+        if not ok:
             context = {"form": form, "enabled": totp.has_mfa(user)}
             return render(request, self.template_name, context, status=400)
+        login_name = str(getattr(user, user.USERNAME_FIELD))
         TOTPDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
         audit("mfa.removed", user=user, request=request)

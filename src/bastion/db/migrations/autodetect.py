@@ -353,6 +353,8 @@ def _portable_types(container: ops.OpContainer, model_types: set[int]) -> None:
     def generic(type_: Any) -> Any:
         if type_ is None or id(type_) in model_types:
             return type_
+        # SQLAlchemy raises NotImplementedError for types with no generic counterpart
+        # (dialect-only types): those are kept as reflected.
         with contextlib.suppress(NotImplementedError):
             return type_.as_generic()
         return type_

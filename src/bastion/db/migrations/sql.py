@@ -86,6 +86,8 @@ def sql_migrate(
     try:
         with context.begin_transaction(), Operations.context(context):
             run()
+    # Alembic's offline (as_sql) mode raises NotImplementedError for operations that need a
+    # live database, such as reflecting a table for SQLite's batch mode.
     except (CommandError, SQLAlchemyError, NotImplementedError) as exc:
         raise MigrationError(
             f"Cannot write the SQL of {revision} for {name} without a database: {exc}"

@@ -73,7 +73,7 @@ connection = op.get_bind()
 DATA_DOWNGRADE = """\
 connection = op.get_bind()
     # Undo the change here, or say it cannot be undone:
-    # raise NotImplementedError("This data migration cannot be reversed.")"""
+    # raise RuntimeError("This data migration cannot be reversed.")"""
 """The body of ``downgrade()`` in an empty (data) migration."""
 
 

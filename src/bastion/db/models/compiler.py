@@ -32,6 +32,7 @@ from bastion.db.models.expressions import (
     Value,
 )
 from bastion.db.models.fields.base import Field
+from bastion.db.models.fields.scalars import IntegerField
 from bastion.db.models.lookups import (
     LOOKUPS,
     TRANSFORMS,
@@ -454,8 +455,6 @@ def _transform_field(name: str, field_: Field[Any] | None) -> Field[Any] | None:
         date_field = DateField()
         date_field.name = date_field.attname = date_field.column = "date"
         return date_field
-    from bastion.db.models.fields.scalars import IntegerField
-
     int_field = IntegerField()
     int_field.name = int_field.attname = int_field.column = name
     return int_field
@@ -463,7 +462,7 @@ def _transform_field(name: str, field_: Field[Any] | None) -> Field[Any] | None:
 
 def _output_field(ctx: BuildContext, expr: Expression) -> Field[Any] | None:
     """The field an annotation's values behave like (for converting and comparing)."""
-    from bastion.db.models.fields.scalars import FloatField, IntegerField
+    from bastion.db.models.fields.scalars import FloatField
 
     if isinstance(expr, Count):
         return IntegerField()
@@ -482,7 +481,7 @@ def _output_field(ctx: BuildContext, expr: Expression) -> Field[Any] | None:
     return None
 
 
-class _WholeNumber(Field[int]):
+class _WholeNumber(IntegerField):
     """The result of SUM over integers: MariaDB returns it as a Decimal."""
 
     def result_converter(self, vendor: str) -> Callable[[Any], Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -143,15 +144,16 @@ def _require_saved(instance: Model, what: str) -> None:
         )
 
 
-class _RelatedManagerBase:
+class _RelatedManagerBase(ABC):
     """What the related managers share: the filtered queryset and the prefetch cache."""
 
     instance: Model
     model: type[Model]
     cache_name: str
 
+    @abstractmethod
     def _filters(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The conditions that select the related rows of ``instance``."""
 
     def get_queryset(self) -> QuerySet[Any]:
         cached = getattr(self.instance, "_prefetched_objects_cache", {}).get(self.cache_name)

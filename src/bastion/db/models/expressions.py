@@ -7,6 +7,7 @@ there is no way to splice caller text into a statement.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,14 +29,14 @@ __all__ = [
 ]
 
 
-class Expression:
+class Expression(ABC):
     """Base of every expression: arithmetic builds :class:`CombinedExpression`."""
 
     contains_aggregate = False
 
+    @abstractmethod
     def key(self) -> tuple[Any, ...]:
         """The shape of the expression, without values: the SQL cache key part."""
-        raise NotImplementedError
 
     def refs(self) -> Iterator[str]:
         """Every field path the expression names (for validation and joins)."""

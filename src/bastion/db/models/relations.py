@@ -289,6 +289,9 @@ class OneToOneField(ForeignKey):
         super().__init__(to, on_delete, **kwargs)
 
 
+_NO_COLUMN = "A ManyToManyField has no column; its rows live in the through table."
+
+
 class ManyToManyField(Field[Any]):
     """A many-to-many relation through a join table (created for you, or ``through=``).
 
@@ -432,8 +435,11 @@ class ManyToManyField(Field[Any]):
             ),
         ]
 
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        raise TypeError(_NO_COLUMN)
+
     def sa_column(self) -> sa.Column[Any]:
-        raise TypeError("A ManyToManyField has no column; its rows live in the through table.")
+        raise TypeError(_NO_COLUMN)
 
     def get_default(self) -> Any:
         return []

@@ -166,24 +166,19 @@ class Storage(abc.ABC):
             FileNotFoundError: There is no such file.
         """
 
-    def url(self, name: str) -> str:
-        """A URL for the file, for storages that publish one.
+    def url(self, name: str) -> str | None:
+        """A URL for the file, or None when the storage publishes none (the default).
 
         Uploads should normally go through a view that checks permission
         (:func:`bastion.files.serve`); a public URL bypasses it.
-
-        Raises:
-            NotImplementedError: The storage has no public URL.
         """
-        raise NotImplementedError(f"{type(self).__name__} has no public URL for its files.")
+        check_name(name)
+        return None
 
-    def path(self, name: str) -> str:
-        """The file's local filesystem path, for storages that have one.
-
-        Raises:
-            NotImplementedError: The storage is not on the local filesystem.
-        """
-        raise NotImplementedError(f"{type(self).__name__} has no local filesystem paths.")
+    def path(self, name: str) -> str | None:
+        """The file's local filesystem path, or None when the storage is not on local disk."""
+        check_name(name)
+        return None
 
     def original_name(self, name: str) -> str | None:
         """The client's name recorded at :meth:`save`, if the backend keeps it."""

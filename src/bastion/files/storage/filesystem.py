@@ -104,7 +104,7 @@ class FileSystemStorage(Storage):
     def size(self, name: str) -> int:
         return self._resolve(name).stat().st_size
 
-    def url(self, name: str) -> str:
+    def url(self, name: str) -> str | None:
         if self.base_url is None:
             return super().url(name)
         return self.base_url.rstrip("/") + "/" + quote(check_name(name))

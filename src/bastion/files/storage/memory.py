@@ -53,7 +53,7 @@ class InMemoryStorage(Storage):
         except KeyError:
             raise FileNotFoundError(f"No stored file named {name!r}.") from None
 
-    def url(self, name: str) -> str:
+    def url(self, name: str) -> str | None:
         if self.base_url is None:
             return super().url(name)
         return self.base_url.rstrip("/") + "/" + check_name(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast, overload
 
@@ -39,7 +40,7 @@ _counter = itertools.count()
 Converter = Callable[[Any], Any]
 
 
-class Field(Generic[T]):
+class Field(Generic[T], ABC):
     """A model field.
 
     Args:
@@ -172,9 +173,9 @@ class Field(Generic[T]):
 
     # -- SQL -------------------------------------------------------------------------------
 
+    @abstractmethod
     def sa_type(self) -> sa.types.TypeEngine[Any]:
         """The SQLAlchemy column type (dialects pick their spelling)."""
-        raise NotImplementedError(f"{type(self).__name__} must define sa_type()")
 
     def sa_column(self) -> sa.Column[Any]:
         """The SQLAlchemy column this field maps to (for tables and migrations)."""
