@@ -94,6 +94,7 @@ def _bastion(directory: Path) -> Iterator[dict[str, Any]]:
     from bastion.db.migrations import migrate
     from bastion.db.models import registry
 
+    registry.choose("AUTH_USER_MODEL", "auth.User")  # what Bastion(settings) would do
     doc = _bastion_doc()
     dbs = Databases({"default": f"sqlite:///{directory / 'bastion.sqlite3'}"})
     try:

@@ -7,7 +7,18 @@ from typing import Any
 
 import pytest
 
+from bastion.db.models import registry
 from bastion.types import WSGIApp
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Choose the stock user model before any test module defines models.
+
+    ``Bastion(settings)`` makes this choice; tests that use the auth models without building
+    an application need it made too. Tests of a project's own user model run in a process
+    of their own (the choice is once per process).
+    """
+    registry.choose("AUTH_USER_MODEL", "auth.User")
 
 
 class WSGIResult:

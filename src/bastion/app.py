@@ -16,6 +16,7 @@ from bastion.apps import App
 from bastion.cache import Cache, cache_from_url
 from bastion.db.engine import Databases
 from bastion.db.engine import _active as _active_databases
+from bastion.db.models.registry import registry
 from bastion.exceptions import ImproperlyConfigured
 from bastion.handlers.base import Dispatcher, build_chain, check_redirect, resolve
 from bastion.handlers.errors import ErrorPage, ErrorRenderer
@@ -102,8 +103,12 @@ class Bastion:
         # Models are process-wide classes: they use the databases of the application built
         # last (one per process in production); tests activate their own with activate().
         self.databases.install()
+        # The user model is process-wide, as models are: chosen before the apps' models load,
+        # so relations to "auth.User" are wired to the project's model from the start.
+        registry.choose("AUTH_USER_MODEL", settings.AUTH_USER_MODEL)
         for app in self.apps:
             _import_models(app)
+        _check_user_model(self.apps)
         self.cache: Cache = cache_from_url(settings.CACHE_URL, settings.CACHE)
         self.ratelimiter: RateLimiter = RateLimiter(settings)
         # Built now so a bad EMAIL_URL stops the start, not the first password reset.
@@ -210,6 +215,20 @@ def _implied_middleware(
     ):
         implied.append(MFAEnrolmentMiddleware(exempt=[settings.STATIC.url]))
     return implied
+
+
+def _check_user_model(apps: Sequence[App]) -> None:
+    """With the auth app, ``AUTH_USER_MODEL`` must name a defined ``AbstractUser`` subclass."""
+    if not any(app.label == "auth" and app.package == "bastion.auth" for app in apps):
+        return
+    from bastion.auth.models import AbstractUser
+
+    model = registry.chosen("AUTH_USER_MODEL")
+    if not issubclass(model, AbstractUser):
+        raise ImproperlyConfigured(
+            f"AUTH_USER_MODEL names {model._meta.label}, which does not subclass "
+            "bastion.auth.models.AbstractUser (login, passwords and permissions need it)."
+        )
 
 
 def _import_models(app: App) -> None:

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from bastion.auth.login import logout as logout
     from bastion.auth.login import update_session_auth_hash as update_session_auth_hash
     from bastion.auth.middleware import AuthenticationMiddleware as AuthenticationMiddleware
+    from bastion.auth.middleware import get_user_model as get_user_model
     from bastion.auth.mixins import ObjectPermissionMixin as ObjectPermissionMixin
+    from bastion.auth.models import AbstractUser as AbstractUser
     from bastion.auth.models import AnonymousUser as AnonymousUser
     from bastion.auth.models import Group as Group
     from bastion.auth.models import Permission as Permission
@@ -66,7 +68,9 @@ _EXPORTS = {
     "logout": "bastion.auth.login",
     "update_session_auth_hash": "bastion.auth.login",
     "AuthenticationMiddleware": "bastion.auth.middleware",
+    "get_user_model": "bastion.auth.middleware",
     "ObjectPermissionMixin": "bastion.auth.mixins",
+    "AbstractUser": "bastion.auth.models",
     "AnonymousUser": "bastion.auth.models",
     "Group": "bastion.auth.models",
     "Permission": "bastion.auth.models",

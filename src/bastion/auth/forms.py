@@ -15,7 +15,7 @@ from bastion import forms
 from bastion.auth.hashers import MAX_PASSWORD_BYTES
 from bastion.auth.models import normalize_email
 from bastion.exceptions import ValidationError
-from bastion.forms.widgets import EmailInput, PasswordInput
+from bastion.forms.widgets import EmailInput, PasswordInput, TextInput
 
 __all__ = ["LOGIN_ERROR", "LoginForm", "SignupForm"]
 
@@ -39,6 +39,19 @@ class LoginForm(forms.Form):
         widget=PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from bastion.auth.middleware import get_user_model
+
+        model = get_user_model()
+        if model.USERNAME_FIELD != model.EMAIL_FIELD:
+            # A user model that logs in by name: same field (the views read ``email``), but
+            # labelled and typed for what people enter.
+            login = self.fields["email"]
+            login.label = str(model._meta.get_field(model.USERNAME_FIELD).verbose_name)
+            login.label = login.label[:1].upper() + login.label[1:]
+            login.widget = TextInput(attrs={"autocomplete": "username", "autofocus": True})
+
 
 class SignupForm(forms.Form):
     """A new account's email address and password (validated by the password validators)."""
@@ -59,12 +72,12 @@ class SignupForm(forms.Form):
         if isinstance(email, str):
             data["email"] = email = normalize_email(email)
         if isinstance(password, str):
-            from bastion.auth.models import User
+            from bastion.auth.middleware import get_user_model
             from bastion.auth.passwords import validate_password
 
             try:
                 # An unsaved user: similarity to the address is checked, nothing is looked up.
-                validate_password(password, user=User(email=email or ""))
+                validate_password(password, user=get_user_model()(email=email or ""))
             except ValidationError as error:
                 self.add_error("password", error.messages)
         return data

@@ -25,6 +25,7 @@ from bastion.auth.middleware import (
     USER_SESSION_KEY,
     get_user_model,
     session_auth_hash,
+    session_pk,
     unwrap_user,
 )
 from bastion.auth.models import AnonymousUser
@@ -74,11 +75,11 @@ def login(request: Request, user: Any) -> None:
     user = unwrap_user(user)
     session = request.session
     previous = session.get(USER_SESSION_KEY)
-    if previous is not None and previous != user.pk:
+    if previous is not None and previous != session_pk(user):
         session.flush()  # someone else's data must not carry over into this login
     else:
         session.cycle_key()
-    session[USER_SESSION_KEY] = user.pk
+    session[USER_SESSION_KEY] = session_pk(user)
     session[HASH_SESSION_KEY] = session_auth_hash(user.password, request.settings.SECRET_KEY)
     rotate_csrf_token(request)
     user.last_login = datetime.now(UTC)
@@ -108,6 +109,6 @@ def update_session_auth_hash(request: Request, user: Any) -> None:
     """
     user = unwrap_user(user)
     session = request.session
-    if session.get(USER_SESSION_KEY) == user.pk:
+    if session.get(USER_SESSION_KEY) == session_pk(user):
         session.cycle_key()
         session[HASH_SESSION_KEY] = session_auth_hash(user.password, request.settings.SECRET_KEY)

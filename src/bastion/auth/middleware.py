@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from bastion.auth.models import AnonymousUser
+from bastion.db.models.registry import registry
 
 if TYPE_CHECKING:
     from bastion.http.request import Request
@@ -39,6 +40,7 @@ __all__ = [
     "get_user",
     "get_user_model",
     "session_auth_hash",
+    "session_pk",
     "unwrap_user",
     "verify_session_auth_hash",
 ]
@@ -52,10 +54,21 @@ _CACHE_KEY = "bastion.auth.user"
 
 
 def get_user_model() -> type[Any]:
-    """The user model: ``bastion.auth.models.User`` (a setting may replace it later)."""
-    from bastion.auth.models import User
+    """The user model: the one ``AUTH_USER_MODEL`` names (``auth.User`` unless replaced).
 
-    return User
+    The choice is process-wide, made when the application is built.
+
+    Raises:
+        ImproperlyConfigured: no application was built yet, or the named model is not defined.
+    """
+    return registry.chosen("AUTH_USER_MODEL")
+
+
+def session_pk(user: Any) -> int | str:
+    """``user``'s primary key as sessions store it: JSON has no UUID, so non-integer keys are
+    kept as text (``filter(pk=...)`` takes either form back)."""
+    pk = user.pk
+    return pk if isinstance(pk, int) else str(pk)
 
 
 def session_auth_hash(password_hash: str, secret_key: str) -> str:

@@ -105,6 +105,9 @@ class Settings:
     DEFAULT_FROM_EMAIL: str = ""
     """The sender of the mail Bastion sends itself (password resets); empty:
     ``noreply@<the host of SITE_URL>``."""
+    AUTH_USER_MODEL: str = "auth.User"
+    """The user model, as ``"app_label.Model"``: ``auth.User`` or a project's own subclass of
+    ``bastion.auth.models.AbstractUser``. Set it before the first ``migrate``."""
     LOGIN_URL: str = ""
     """Where anonymous users are sent to log in; empty: the ``auth:login`` route."""
     LOGIN_REDIRECT_URL: str = ""

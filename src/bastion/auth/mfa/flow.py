@@ -31,6 +31,7 @@ from bastion.auth.middleware import (
     USER_SESSION_KEY,
     get_user_model,
     session_auth_hash,
+    session_pk,
     verify_session_auth_hash,
 )
 from bastion.auth.models import AnonymousUser
@@ -94,7 +95,7 @@ def begin(request: Request, user: Any, *, login_name: str, enrol: bool, next_url
     else:
         session.cycle_key()
     session[PENDING_SESSION_KEY] = {
-        "uid": user.pk,
+        "uid": session_pk(user),
         "at": totp.now(),
         "hash": session_auth_hash(user.password, request.settings.SECRET_KEY),
         "login": login_name,

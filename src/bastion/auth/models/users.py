@@ -214,7 +214,12 @@ class AbstractUser(models.Model):
 
 
 class User(AbstractUser):
-    """The stock user: log in by email; roles come from ``groups``."""
+    """The stock user: log in by email; roles come from ``groups``.
+
+    ``AUTH_USER_MODEL`` may replace it by a project's own model; relations to ``"auth.User"``
+    then point at that model, and this one has no table (``get_user_model()`` is the model in
+    use either way).
+    """
 
     groups = models.ManyToManyField("auth.Group", related_name="users")
     user_permissions = models.ManyToManyField("auth.Permission", related_name="users")
@@ -222,6 +227,7 @@ class User(AbstractUser):
     class Meta:
         app_label = "auth"
         db_table = "auth_user"
+        swappable = "AUTH_USER_MODEL"
 
 
 class AnonymousUser:

@@ -48,9 +48,9 @@ def password_problems(password: str, user: Any) -> list[str]:
 def create_superuser(email: str, password: str, **extra: Any) -> Any:
     """Create the superuser (on the active databases) and record it in the audit log."""
     from bastion.auth.audit import audit
-    from bastion.auth.models import User
+    from bastion.auth.middleware import get_user_model
 
-    user = User.objects.create_superuser(email, password, **extra)
+    user = get_user_model().objects.create_superuser(email, password, **extra)
     audit("user.superuser_created", user=user, via="cli")
     return user
 
@@ -74,18 +74,19 @@ def _ask_password(user: Any, problems: Callable[[str, Any], list[str]]) -> str:
 
 def _create(email: str, extra: dict[str, Any], noinput: bool) -> Any:
     """Check the email is free, get a valid password, create the user (databases active)."""
-    from bastion.auth.models import User
+    from bastion.auth.middleware import get_user_model
     from bastion.db.exceptions import DatabaseError
 
+    model = get_user_model()
     try:
-        taken = User.objects.email_taken(email)
+        taken = model.objects.email_taken(email)
     except DatabaseError as exc:
         raise click.ClickException(
             f"The users table is not there ({exc}); run `bastion migrate` first."
         ) from exc
     if taken:
         raise click.ClickException(f"A user with the email {email} already exists.")
-    candidate = User(email=email, **extra)
+    candidate = model(email=email, **extra)
     if noinput:
         password = os.environ.get(PASSWORD_ENV, "")
         if not password:
@@ -96,6 +97,31 @@ def _create(email: str, extra: dict[str, Any], noinput: bool) -> Any:
     else:
         password = _ask_password(candidate, password_problems)
     return create_superuser(email, password, **extra)
+
+
+def _required_fields(given: dict[str, Any], noinput: bool) -> dict[str, str]:
+    """What the user model needs besides the email and password (``REQUIRED_FIELDS``, and
+    ``username`` when people log in with it): prompted for, or with ``--noinput`` read from
+    ``BASTION_SUPERUSER_<FIELD>``."""
+    from bastion.auth.middleware import get_user_model
+
+    model = get_user_model()
+    needed = [*model.REQUIRED_FIELDS]
+    if model.USERNAME_FIELD != model.EMAIL_FIELD:
+        needed.insert(0, model.USERNAME_FIELD)
+    values: dict[str, str] = {}
+    for name in dict.fromkeys(needed):
+        if name in given or name in ("email", "password"):
+            continue
+        if noinput:
+            variable = f"BASTION_SUPERUSER_{name.upper()}"
+            value = os.environ.get(variable, "")
+            if not value:
+                raise click.ClickException(f"Set {variable} (the user model requires {name}).")
+        else:
+            value = click.prompt(model._meta.get_field(name).verbose_name.capitalize())
+        values[name] = value
+    return values
 
 
 @click.command("createsuperuser")
@@ -127,6 +153,7 @@ def createsuperuser_command(
     if "@" not in email:
         raise click.BadParameter("Enter a valid email address.", param_hint="--email")
     extra: dict[str, Any] = {"username": username} if username else {}
+    extra.update(_required_fields(extra, noinput))
     with project_databases(app) as databases, databases.activate():
         try:
             user = _create(email, extra, noinput)

@@ -24,6 +24,11 @@ from bastion.db.migrations.make import PendingChange, make_migrations, pending_c
 from bastion.db.migrations.project import load_models, migrations_dir
 from bastion.db.migrations.runtime import replaying
 from bastion.db.migrations.sql import sql_migrate
+from bastion.db.migrations.swappable import (
+    SwappableTarget,
+    swappable_dependency,
+    swappable_target,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -34,6 +39,7 @@ __all__ = [
     "MigrationStep",
     "PendingChange",
     "RenameHook",
+    "SwappableTarget",
     "UnknownAppError",
     "load_models",
     "make_migrations",
@@ -43,4 +49,6 @@ __all__ = [
     "replaying",
     "show_migrations",
     "sql_migrate",
+    "swappable_dependency",
+    "swappable_target",
 ]

@@ -59,6 +59,15 @@ class Changes:
     referenced_tables: set[str]
 
 
+def _shapes(connection: sa.Connection) -> dict[str, frozenset[str]]:
+    """Each table's column names, as the replay database has them now."""
+    inspector = sa.inspect(connection)
+    return {
+        name: frozenset(column["name"] for column in inspector.get_columns(name))
+        for name in inspector.get_table_names()
+    }
+
+
 class SchemaReplay:
     """An in-memory SQLite database with all migrations applied, used as a context manager.
 
@@ -70,24 +79,32 @@ class SchemaReplay:
         self.scripts = scripts
         self.owners: dict[str, str] = {}
         """Table name → label of the app whose migration created it."""
+        self.shaped_by: dict[str, str] = {}
+        """Table name → the last migration that created it or changed its columns: what a
+        migration with a foreign key into the table has to wait for."""
         self._engine = sa.create_engine("sqlite://", poolclass=StaticPool)
         self._connection: sa.Connection | None = None
 
     def __enter__(self) -> SchemaReplay:
         connection = self._connection = self._engine.connect()
-        tables = set(sa.inspect(connection).get_table_names())
+        shapes = _shapes(connection)
         connection.rollback()
 
         def credit(*, ctx: MigrationContext, step: MigrationInfo, **_: Any) -> None:
             """After each migration, give the tables it created to its app."""
-            nonlocal tables
-            now = set(sa.inspect(connection).get_table_names())
-            label = self.scripts.label_of(step.up_revision_ids[0])
-            for name in now - tables:
+            nonlocal shapes
+            now = _shapes(connection)
+            revision = step.up_revision_ids[0]
+            label = self.scripts.label_of(revision)
+            for name in now.keys() - shapes.keys():
                 self.owners[name] = label
-            for name in tables - now:
+            for name in shapes.keys() - now.keys():
                 self.owners.pop(name, None)
-            tables = now
+                self.shaped_by.pop(name, None)
+            for name, columns in now.items():
+                if shapes.get(name) != columns:
+                    self.shaped_by[name] = revision
+            shapes = now
 
         config = self.scripts.config
         config.attributes.update({CONNECTION: connection, ON_VERSION_APPLY: credit, REPLAY: True})

@@ -113,7 +113,7 @@ def make_migrations(
                 continue
             # Reload: an app handled earlier in this run may have a new head to depend on.
             scripts = MigrationScripts(every, directory_for)
-            written.append(_write_changes(scripts, changes, message, models))
+            written.append(_write_changes(scripts, changes, message, models, replay))
     return written
 
 
@@ -139,7 +139,11 @@ def _models_of(apps: Sequence[App], registry: ModelRegistry | None) -> ModelRegi
 
 
 def _write_changes(
-    scripts: MigrationScripts, changes: Changes, message: str | None, models: ModelRegistry
+    scripts: MigrationScripts,
+    changes: Changes,
+    message: str | None,
+    models: ModelRegistry,
+    replay: SchemaReplay,
 ) -> Path:
     label = changes.app_label
     first = not scripts.revisions(label)
@@ -149,16 +153,31 @@ def _write_changes(
     owners = _table_owners(models)
     depends = sorted(
         {
-            head
+            revision
             for table in changes.referenced_tables
             if (owner := owners.get(table)) is not None and owner != label
-            for head in scripts.heads(owner)
+            for revision in _needed_for(table, owner, scripts, replay)
         }
     )
     text = _revision_text(
         scripts, label, name, upgrade, downgrade, up_imports | down_imports, depends
     )
     return write_revision(scripts.directories[label], text)
+
+
+def _needed_for(
+    table: str, owner: str, scripts: MigrationScripts, replay: SchemaReplay
+) -> tuple[str, ...]:
+    """What a migration with a foreign key into another app's ``table`` must depend on.
+
+    The migration that last shaped the table, not the owner's head: a later migration of the
+    owner may itself depend on this app (the auth app's migration for a project's own user
+    model waits for that model's table), and depending on the head would make a cycle. A
+    table made by another app's migration written earlier in this run is not in the replay;
+    then the owner's head it is.
+    """
+    shaped = replay.shaped_by.get(table)
+    return (shaped,) if shaped is not None else scripts.heads(owner)
 
 
 def _revision_text(

@@ -209,7 +209,12 @@ class Model(metaclass=ModelBase):
     @classmethod
     def _try_build_table(cls) -> None:
         opts = cls._meta
-        if opts.abstract or opts._pending_relations or getattr(cls, "_table_built", False):
+        if (
+            opts.abstract
+            or opts._pending_relations
+            or opts.swapped is not None
+            or getattr(cls, "_table_built", False)
+        ):
             return
         opts.build_table(registry.metadata)
         cls._table_built = True

@@ -20,7 +20,7 @@ META_OPTIONS = frozenset(
     {
         "abstract", "app_label", "db_table", "ordering", "indexes", "constraints",
         "unique_together", "verbose_name", "verbose_name_plural", "default_related_name",
-        "get_latest_by", "managed", "default_manager_name",
+        "get_latest_by", "managed", "default_manager_name", "swappable",
     }
 )  # fmt: skip
 
@@ -88,6 +88,10 @@ class Options:
         self.get_latest_by: str | None = attrs.get("get_latest_by")
         self.managed: bool = attrs.get("managed", True)
         self.default_manager_name: str | None = attrs.get("default_manager_name")
+        self.swappable: str | None = attrs.get("swappable")
+        """The setting that may replace this model by a project's own (``AUTH_USER_MODEL``)."""
+        self.swapped: str | None = None
+        """``"app_label.Model"`` of the model that replaced this one, once one has."""
         self.model: type[Model]
         self.fields: list[Field[Any]] = []
         self.many_to_many: list[Any] = []
