@@ -111,8 +111,13 @@ VERIFY_BEGIN = "/accounts/passkeys/verify/begin/"
 VERIFY_FINISH = "/accounts/passkeys/verify/finish/"
 
 
-def make_passkey_app(database: Any, *, policy: Any = None, **extra: Any) -> Any:
-    """``mfa_support.make_mfa_app`` plus ``passkey_routes``, with ``SITE_URL`` set."""
+def make_passkey_app(
+    database: Any, *, policy: Any = None, middleware: Any = (), **extra: Any
+) -> Any:
+    """``mfa_support.make_mfa_app`` plus ``passkey_routes``, with ``SITE_URL`` set.
+
+    ``middleware`` goes after the authentication layer (``MFAEnrolmentMiddleware``...).
+    """
     from login_support import EXTRA_ROUTES, auth_routes, settings_for
 
     from bastion import Bastion, path
@@ -129,7 +134,7 @@ def make_passkey_app(database: Any, *, policy: Any = None, **extra: Any) -> Any:
         settings_for(database, **extra),
         routes=[path("accounts/", include(routes)), *EXTRA_ROUTES],
         apps=[auth_app],
-        middleware=[AuthenticationMiddleware()],
+        middleware=[AuthenticationMiddleware(), *middleware],
     )
     migrate(app.databases, app.apps)
     return app

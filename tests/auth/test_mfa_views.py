@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from login_support import PASSWORD, cheap_hashers, create_user, csrf_token
@@ -20,11 +21,12 @@ from mfa_support import (
     password_step,
     post_code,
 )
+from soft_authenticator import SoftAuthenticator, add_passkey, make_passkey_app
 
 from bastion import Bastion
 from bastion.auth.mfa import recovery
 from bastion.auth.mfa.views import mfa_routes
-from bastion.auth.models import AuditEvent, User
+from bastion.auth.models import AuditEvent, User, WebAuthnCredential
 from bastion.testing import Client
 
 CODES = "/accounts/mfa/recovery-codes/"
@@ -172,7 +174,7 @@ def test_new_recovery_codes_replace_the_old_ones(app: Bastion, ann: User, client
 # -- disabling -------------------------------------------------------------------------------
 
 
-def disable(client: Client, password: str) -> object:
+def disable(client: Client, password: str) -> Any:
     return client.post(
         DISABLE, data={"password": password, "csrf_token": csrf_token(client, DISABLE)}
     )
@@ -222,5 +224,84 @@ def test_disabling_under_the_rule_sends_back_to_enrolment(tmp_path: Path) -> Non
             assert gone.headers["Location"] == SETUP
             assert browser.get("/whoami/").json()["authenticated"] is False
             assert browser.get(SETUP).status_code == 200
+        finally:
+            application.close()
+
+
+@pytest.fixture
+def passkey_app(tmp_path: Path) -> Iterator[Bastion]:
+    with cheap_hashers():
+        application = make_passkey_app(tmp_path / "passkeys.sqlite3")
+        try:
+            yield application
+        finally:
+            application.close()
+
+
+def passkey_rows(app: Bastion, user: User) -> list[WebAuthnCredential]:
+    with app.databases.activate():
+        found = list(WebAuthnCredential.objects.filter(user=user))
+        app.databases.release()
+    return found
+
+
+def test_disabling_removes_the_passkeys_too(passkey_app: Bastion) -> None:
+    ann = create_user(passkey_app, "ann@example.com")
+    client = Client(passkey_app)
+    assert password_step(client, "ann@example.com").headers["Location"] == "/"
+    assert add_passkey(client, SoftAuthenticator(), name="Key one").status_code == 200
+    assert add_passkey(client, SoftAuthenticator(), name="Key two").status_code == 200
+    enrol(passkey_app, ann)
+    give_codes(passkey_app, ann)
+    page = client.get(DISABLE)
+    assert "passkeys" in page.text
+    assert disable(client, "not it at all 123").status_code == 400
+    assert len(passkey_rows(passkey_app, ann)) == 2  # a wrong password removes nothing
+    keys = [row.pk for row in passkey_rows(passkey_app, ann)]
+    assert disable(client, PASSWORD).status_code == 303
+    assert passkey_rows(passkey_app, ann) == []
+    assert devices(passkey_app, ann) == []
+    with passkey_app.databases.activate():
+        assert recovery.remaining_codes(ann) == 0
+        removed = list(AuditEvent.objects.filter(kind="mfa.passkey_removed").order_by("id"))
+        passkey_app.databases.release()
+    assert [event.detail["device"] for event in removed] == keys
+    found = kinds(passkey_app)
+    assert found.index("mfa.passkey_removed") < found.index("mfa.removed")
+    # The next login is the password alone: no code page, no passkey page.
+    fresh = Client(passkey_app)
+    assert password_step(fresh, "ann@example.com").headers["Location"] == "/"
+    assert fresh.get("/whoami/").json() == {"authenticated": True, "email": "ann@example.com"}
+
+
+def test_disabling_a_passkey_only_account(passkey_app: Bastion) -> None:
+    ann = create_user(passkey_app, "ann@example.com")
+    client = Client(passkey_app)
+    password_step(client, "ann@example.com")
+    add_passkey(client, SoftAuthenticator())
+    assert "Type your password" in client.get(DISABLE).text  # on: a passkey counts
+    assert disable(client, PASSWORD).status_code == 303
+    assert passkey_rows(passkey_app, ann) == []
+    assert "not on" in client.get(DISABLE).text
+    assert password_step(Client(passkey_app), "ann@example.com").headers["Location"] == "/"
+
+
+def test_disabling_under_the_rule_leaves_no_passkey_to_skip_enrolment(tmp_path: Path) -> None:
+    with cheap_hashers():
+        application = make_passkey_app(tmp_path / "rule.sqlite3", MFA_REQUIRED="all")
+        try:
+            user = create_user(application, "ann@example.com")
+            enrol(application, user)
+            codes = give_codes(application, user)
+            browser = Client(application)
+            password_step(browser, "ann@example.com")
+            assert post_code(browser, codes[0]).status_code == 303
+            assert add_passkey(browser, SoftAuthenticator()).status_code == 200
+            gone = disable(browser, PASSWORD)
+            # Nothing left, the passkey included: back to enrolment, logged out meanwhile.
+            assert gone.headers["Location"] == SETUP
+            assert passkey_rows(application, user) == []
+            assert devices(application, user) == []
+            assert browser.get("/whoami/").json()["authenticated"] is False
         finally:
             application.close()

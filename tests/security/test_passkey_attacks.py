@@ -1,5 +1,6 @@
 """Attacks on the passkey second factor: replayed challenges, phishing origins, another user's
-credential, cloned authenticators, guessing against the lockout, and the pending state."""
+credential, cloned authenticators, guessing against the lockout, the pending state, and the
+hold at enrolment (which must open the passkey registration and nothing else)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from login_support import PASSWORD, cheap_hashers, create_user, post_login, strict_policy
+from mfa_support import SETUP, enrol
 from soft_authenticator import (
     BEGIN,
     FINISH,
@@ -21,7 +23,8 @@ from soft_authenticator import (
 
 from bastion import Bastion
 from bastion.auth.mfa import passkeys
-from bastion.auth.models import User
+from bastion.auth.mfa.policy import MFAEnrolmentMiddleware
+from bastion.auth.models import User, WebAuthnCredential
 from bastion.testing import Client
 
 EMAIL = "ann@example.com"
@@ -166,7 +169,11 @@ def test_the_pending_state_grants_nothing(app: Bastion, key: SoftAuthenticator) 
     assert whoami(client) is None
     assert client.get("/private/").status_code in (302, 303)
     assert client.get("/accounts/passkeys/").status_code in (302, 303)
-    assert client.post(BEGIN, json={}).status_code in (302, 303)
+    # The second step is not enrolment: no registering a passkey of one's own here.
+    assert client.post(BEGIN, json={}).status_code == 403
+    forged = SoftAuthenticator().register({"challenge": "AAAA"})
+    assert client.post(FINISH, json={"credential": forged}).status_code == 403
+    assert whoami(client) is None
 
 
 def test_verify_without_a_password_step_is_refused(app: Bastion, key: SoftAuthenticator) -> None:
@@ -181,3 +188,105 @@ def test_garbage_credentials_are_refused_not_crashing(app: Bastion, key: SoftAut
     for junk in ({}, {"id": key.id}, {"id": key.id, "response": "x"}, "text", [1], None):
         client.post(VERIFY_BEGIN, json={})
         assert client.post(VERIFY_FINISH, json={"credential": junk}).status_code in (400, 403)
+
+
+# -- the hold at enrolment (MFA_REQUIRED) ----------------------------------------------------
+
+HELD_ELSEWHERE = [
+    "/whoami/",
+    "/private/",
+    "/accounts/mfa/recovery-codes/",
+    "/accounts/mfa/disable/",
+    "/accounts/passkeys/1/delete/",
+]
+
+
+def passkey_count(app: Bastion) -> int:
+    with app.databases.activate():
+        count = int(WebAuthnCredential.objects.count())
+        app.databases.release()
+    return count
+
+
+@pytest.fixture
+def held_app(tmp_path: Path) -> Iterator[Bastion]:
+    with cheap_hashers():
+        application = make_passkey_app(tmp_path / "held.sqlite3", MFA_REQUIRED="all")
+        try:
+            yield application
+        finally:
+            application.close()
+
+
+def held(app: Bastion) -> Client:
+    client = Client(app)
+    assert post_login(client, EMAIL, PASSWORD).headers["Location"] == SETUP
+    return client
+
+
+def test_the_hold_at_enrolment_grants_nothing_else(held_app: Bastion) -> None:
+    create_user(held_app, EMAIL)
+    client = held(held_app)
+    for page in ["/private/", "/accounts/mfa/recovery-codes/", "/accounts/mfa/disable/"]:
+        response = client.get(page)
+        assert response.status_code in (302, 303)
+        assert response.headers["Location"].startswith("/accounts/login/")
+    assert whoami(client) is None
+    # Nor the passkey login step, which would log in with a passkey not yet registered.
+    assert client.get("/accounts/passkeys/verify/").status_code == 303
+    assert client.post(VERIFY_BEGIN, json={}).status_code == 403
+    # A registration that fails verification leaves the visitor held and anonymous.
+    options = client.post(BEGIN, json={}).json()
+    evil = SoftAuthenticator().register(options, origin="https://evil.example")
+    assert client.post(FINISH, json={"credential": evil}).status_code == 400
+    assert whoami(client) is None
+    assert passkey_count(held_app) == 0
+
+
+def test_a_stale_hold_cannot_add_a_passkey(held_app: Bastion) -> None:
+    ann = create_user(held_app, EMAIL)
+    thief = held(held_app)  # knows the password, not yet the owner's second factor
+    options = thief.post(BEGIN, json={}).json()
+    enrol(held_app, ann)  # the owner enrols meanwhile, in another browser
+    credential = SoftAuthenticator().register(options)
+    assert thief.post(FINISH, json={"credential": credential}).status_code == 403
+    assert thief.post(BEGIN, json={}).status_code == 403
+    assert thief.get("/accounts/passkeys/").status_code in (302, 303)
+    assert whoami(thief) is None
+    assert passkey_count(held_app) == 0
+
+
+def test_one_hold_cannot_register_for_another_account(held_app: Bastion) -> None:
+    create_user(held_app, EMAIL)
+    create_user(held_app, "bob@example.com")
+    ann = held(held_app)
+    options = ann.post(BEGIN, json={}).json()
+    bob = Client(held_app)
+    post_login(bob, "bob@example.com", PASSWORD)
+    credential = SoftAuthenticator().register(options)  # Ann's challenge, Bob's session
+    assert bob.post(FINISH, json={"credential": credential}).status_code == 400
+    assert whoami(bob) is None
+    assert passkey_count(held_app) == 0
+
+
+def test_the_middleware_hold_opens_only_the_enrolment_pages(tmp_path: Path) -> None:
+    with cheap_hashers():
+        application = make_passkey_app(
+            tmp_path / "mw.sqlite3", MFA_REQUIRED="staff", middleware=[MFAEnrolmentMiddleware()]
+        )
+        try:
+            create_user(application, EMAIL)
+            client = Client(application)
+            assert post_login(client, EMAIL, PASSWORD).headers["Location"] == "/"
+            with application.databases.activate():
+                User.objects.filter(email=EMAIL).update(is_staff=True)  # now the rule covers
+                application.databases.release()
+            for page in HELD_ELSEWHERE:
+                response = client.get(page)
+                assert response.status_code == 303, page
+                assert response.headers["Location"] == SETUP, page
+            assert client.get("/accounts/passkeys/").status_code == 200
+            assert client.post(BEGIN, json={}).status_code == 200
+            assert client.get(SETUP).status_code == 200
+        finally:
+            application.close()

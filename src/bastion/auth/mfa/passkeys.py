@@ -113,7 +113,7 @@ def _descriptors(user: Any) -> list[PublicKeyCredentialDescriptor]:
 def _remember(request: Request, kind: str, user: Any, challenge: bytes) -> None:
     request.session[CHALLENGE_SESSION_KEY] = {
         "kind": kind,
-        "uid": user.pk,
+        "uid": str(user.pk),  # JSON-safe and compared as text, whatever the key's type
         "at": totp.now(),
         "c": bytes_to_base64url(challenge),
     }
@@ -125,7 +125,7 @@ def _consume(request: Request, kind: str, user: Any) -> bytes | None:
     data = session.get(CHALLENGE_SESSION_KEY)
     if CHALLENGE_SESSION_KEY in session:
         del session[CHALLENGE_SESSION_KEY]  # spent whatever happens next
-    if not isinstance(data, dict) or data.get("kind") != kind or data.get("uid") != user.pk:
+    if not isinstance(data, dict) or data.get("kind") != kind or data.get("uid") != str(user.pk):
         return None
     at, now = data.get("at"), totp.now()
     if (

@@ -3,15 +3,17 @@
 The setting is read with ``getattr`` (default ``"none"``). A user the rule covers who has no
 confirmed device is, after a correct password, held in the pending state with the
 *enrolment* flag (:mod:`bastion.auth.mfa.flow`): they are anonymous everywhere and can only
-reach the enrolment page, and they are logged in when they have confirmed a device. So an
-account covered by the rule cannot use the site without a second factor.
+reach the enrolment pages — the authenticator app's, or the passkey registration page and its
+two JSON endpoints — and they are logged in when they have confirmed a device or registered a
+passkey. So an account covered by the rule cannot use the site without a second factor.
 
 Staff means ``is_staff`` or ``is_superuser``: a superuser without the staff flag has more
 power, not less.
 
 Sessions logged in *before* the rule covered them (the rule was switched on, or a user was
-made staff) are caught by :class:`MFAEnrolmentMiddleware`: every page but enrolment and
-logout redirects to enrolment until a device is confirmed.
+made staff) are caught by :class:`MFAEnrolmentMiddleware`: every page but enrolment (the
+app's or a passkey's, :data:`ENROLMENT_ROUTES`) and logout redirects to enrolment until a
+device is confirmed or a passkey registered.
 """
 
 from __future__ import annotations
@@ -30,9 +32,19 @@ if TYPE_CHECKING:
     from bastion.http.response import Response
     from bastion.types import Handler
 
-__all__ = ["MFA_MODES", "MFAEnrolmentMiddleware", "mfa_mode", "mfa_required_for", "must_enrol"]
+__all__ = [
+    "ENROLMENT_ROUTES",
+    "MFA_MODES",
+    "MFAEnrolmentMiddleware",
+    "mfa_mode",
+    "mfa_required_for",
+    "must_enrol",
+]
 
 MFA_MODES: Final = ("none", "staff", "all")
+ENROLMENT_ROUTES: Final = ("mfa_setup", "passkeys", "passkey_begin", "passkey_finish", "logout")
+"""Route names a held user may reach (each also under the ``auth:`` namespace): the two ways
+to enrol and logout. Removing a passkey, recovery codes and the rest stay out of reach."""
 
 
 def mfa_mode(settings: Any) -> str:
@@ -65,8 +77,9 @@ class MFAEnrolmentMiddleware:
 
     Add it after :class:`~bastion.auth.middleware.AuthenticationMiddleware`. With
     ``MFA_REQUIRED = "none"`` it does nothing (and reads nothing). Otherwise each request of
-    a logged-in user costs one query (does the user have a device?). The enrolment page,
-    logout and any path starting with one of ``exempt`` (static files...) stay reachable.
+    a logged-in user costs one query (does the user have a device?). The enrolment pages
+    (:data:`ENROLMENT_ROUTES`: the app's, the passkey page and its JSON endpoints), logout
+    and any path starting with one of ``exempt`` (static files...) stay reachable.
 
     Args:
         exempt: path prefixes (without the mount point) never redirected.
@@ -84,11 +97,12 @@ class MFAEnrolmentMiddleware:
         allowed: set[str] = set()
         app = request.app
         if app is not None:
-            for name in ("auth:mfa_setup", "mfa_setup", "auth:logout", "logout"):
-                try:
-                    allowed.add(str(app.reverse(name)))
-                except NoReverseMatch:
-                    continue
+            for route in ENROLMENT_ROUTES:
+                for name in (f"auth:{route}", route):
+                    try:
+                        allowed.add(str(app.reverse(name)))
+                    except NoReverseMatch:
+                        continue
         return allowed
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:

@@ -20,6 +20,7 @@ __all__ = [
     "CODE_COUNT",
     "CODE_LENGTH",
     "generate_codes",
+    "has_codes",
     "looks_like_recovery_code",
     "remaining_codes",
     "use_code",
@@ -59,6 +60,15 @@ def generate_codes(user: Any) -> list[str]:
     for code in codes:
         RecoveryCode.objects.create(user=user, code_hash=make_password(_normalize(code)))
     return codes
+
+
+def has_codes(user: Any) -> bool:
+    """Whether ``user`` was ever given a set that is still on record (used codes included).
+
+    False only before the first set, or after the second factor was turned off: the moment
+    to make a set without revoking one the user may have written down.
+    """
+    return bool(RecoveryCode.objects.filter(user=user).exists())
 
 
 def remaining_codes(user: Any) -> int:

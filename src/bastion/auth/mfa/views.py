@@ -4,16 +4,21 @@
   enrolment: shows the QR code (inline SVG from segno: no external image, nothing the CSP
   refuses) and the secret for typing in; one valid code activates the device, writes
   ``mfa.enrolled`` and shows ten recovery codes, once. The secret is never shown again.
+  When the passkey pages are mounted (and ``SITE_URL`` names the relying party) it links to
+  them too: a passkey is the other way to enrol.
 * ``mfa/verify/`` — the second login step: a TOTP code or a recovery code; failures count
   toward the account lockout (``mfa.failed``); success logs in with a new session id.
-* ``mfa/recovery-codes/`` — a new set of codes, shown once (the old set stops working).
-* ``mfa/disable/`` — removes the device and codes after the password is typed again
-  (``mfa.removed``); a wrong password counts toward the lockout like a failed login.
+* ``mfa/recovery-codes/`` — a new set of codes, shown once (the old set stops working). The
+  first GET after a passkey was registered by a user without codes makes their first set
+  (see :func:`promise_codes`).
+* ``mfa/disable/`` — removes the device, every passkey and the codes after the password is
+  typed again (``mfa.passkey_removed`` for each passkey, then ``mfa.removed``); a wrong
+  password counts toward the lockout like a failed login.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 from urllib.parse import urlsplit
 
 import segno
@@ -25,20 +30,24 @@ from bastion.auth.decorators import login_required
 from bastion.auth.hashers import MAX_PASSWORD_BYTES
 from bastion.auth.lockout import LockoutPolicy, lockout_for
 from bastion.auth.login import logout
-from bastion.auth.mfa import flow, recovery, totp
+from bastion.auth.mfa import flow, passkeys, recovery, totp
 from bastion.auth.mfa.policy import must_enrol
 from bastion.auth.middleware import unwrap_user
 from bastion.auth.models import RecoveryCode, TOTPDevice
-from bastion.auth.redirects import login_redirect_url, login_url
+from bastion.auth.redirects import login_redirect_url, login_url, safe_next
+from bastion.db.transaction import atomic
+from bastion.exceptions import ImproperlyConfigured
 from bastion.forms.widgets import PasswordInput, TextInput
 from bastion.http.exceptions import TooManyRequests
 from bastion.http.request import Request
 from bastion.http.response import RedirectResponse, Response
 from bastion.routing import path
+from bastion.routing.router import NoReverseMatch
 from bastion.templating.response import render
 from bastion.views import View
 
 __all__ = [
+    "CODES_DUE_SESSION_KEY",
     "CODE_ERROR",
     "CodeForm",
     "MFADisableView",
@@ -47,12 +56,17 @@ __all__ = [
     "PasswordConfirmForm",
     "RecoveryCodesView",
     "mfa_routes",
+    "promise_codes",
+    "route_path",
+    "show_new_codes",
 ]
 
 CODE_ERROR = "That code is not valid. Try the current code from your app, or a recovery code."
 WRONG_CONFIRMATION = "That password is not correct."
 NO_STORE = {"Cache-Control": "no-store"}
 """On pages showing a secret or recovery codes: no copy in a browser or proxy cache."""
+CODES_DUE_SESSION_KEY: Final = "_mfa_codes_due"
+"""Session key of the promise made by :func:`promise_codes` (a user id and a ``next``)."""
 
 
 class CodeForm(forms.Form):
@@ -95,6 +109,69 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def route_path(request: Request, name: str) -> str | None:
+    """The path of the route ``name`` (``auth:`` namespace first), or None if not mounted."""
+    app = request.app
+    if app is None:
+        return None
+    for candidate in (f"auth:{name}", name):
+        try:
+            return request.root_path + str(app.reverse(candidate))
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _passkeys_url(request: Request) -> str | None:
+    """Where to register a passkey instead, when the site offers passkeys; else None."""
+    url = route_path(request, "passkeys")
+    if url is None:
+        return None
+    try:
+        passkeys.rp_id(request.settings)
+    except ImproperlyConfigured:
+        return None  # mounted but without SITE_URL: the page would fail, so do not offer it
+    return url
+
+
+def show_new_codes(
+    request: Request,
+    user: Any,
+    next_url: str,
+    template_name: str = "auth/mfa_recovery_codes.html",
+) -> Response:
+    """Make a new set of recovery codes for ``user`` (revoking any old set) and show it once.
+
+    The one place a clear set leaves the server: the page is ``no-store`` and the codes are
+    never stored but as hashes, so it cannot be shown again.
+    """
+    codes = recovery.generate_codes(user)
+    context = {"codes": codes, "next": next_url}
+    return render(request, template_name, context, headers=NO_STORE)
+
+
+def promise_codes(request: Request, user: Any, next_url: str) -> None:
+    """Have the next GET of ``mfa/recovery-codes/`` make and show ``user``'s first set.
+
+    A passkey is registered by a JSON endpoint, which cannot show a page; the clear codes
+    are not parked in the session meanwhile (they exist only in the response that shows
+    them). The promise is a user id and a ``next``, is spent by the first GET that reads it,
+    and is kept only if ``user`` then still has no codes at all, so it never revokes a set.
+    """
+    request.session[CODES_DUE_SESSION_KEY] = {"uid": str(user.pk), "next": next_url}
+
+
+def _codes_promised(request: Request, user: Any) -> str | None:
+    """The ``next`` of a promise made to ``user`` (spent now), or None if there is none."""
+    session = request.session
+    data = session.get(CODES_DUE_SESSION_KEY)
+    if CODES_DUE_SESSION_KEY in session:
+        del session[CODES_DUE_SESSION_KEY]
+    if not isinstance(data, dict) or data.get("uid") != str(user.pk):
+        return None
+    return safe_next(data.get("next")) or login_redirect_url(request)
+
+
 class MFASetupView(View):
     """Enrol an authenticator app; see the module docstring."""
 
@@ -118,7 +195,13 @@ class MFASetupView(View):
             device = totp.create_device(user, request.settings)
         secret = totp.device_secret(device, request.settings) or ""
         uri = totp.provisioning_uri(device, request.settings, str(user.email), _issuer(request))
-        context = {"enabled": False, "form": form, "qr": qr_svg(uri), "secret": _grouped(secret)}
+        context = {
+            "enabled": False,
+            "form": form,
+            "qr": qr_svg(uri),
+            "secret": _grouped(secret),
+            "passkeys_url": _passkeys_url(request),
+        }
         return render(request, self.template_name, context, status=status, headers=NO_STORE)
 
     def get(self, request: Request, **params: Any) -> Response:
@@ -145,13 +228,11 @@ class MFASetupView(View):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         audit("mfa.enrolled", user=user, request=request, device=device.pk)
-        codes = recovery.generate_codes(user)
         next_url = login_redirect_url(request)
         if state is not None:
             next_url = state.next_url or next_url
             flow.complete(request, state)
-        context = {"codes": codes, "next": next_url}
-        return render(request, self.codes_template_name, context, headers=NO_STORE)
+        return show_new_codes(request, user, next_url, self.codes_template_name)
 
 
 class MFAVerifyView(View):
@@ -216,7 +297,11 @@ class MFAVerifyView(View):
 
 @login_required
 class RecoveryCodesView(View):
-    """Show how many codes are left (GET); make a new set and show it once (POST)."""
+    """Show how many codes are left (GET); make a new set and show it once (POST).
+
+    A GET carrying the promise of :func:`promise_codes` (a passkey was just registered by a
+    user without codes) makes and shows the first set instead, once.
+    """
 
     template_name: ClassVar[str] = "auth/mfa_recovery_codes.html"
 
@@ -224,6 +309,10 @@ class RecoveryCodesView(View):
         user = _logged_in(request)
         if not totp.has_mfa(user):
             return RedirectResponse(flow.mfa_url(request, "mfa_setup"), 303)
+        next_url = _codes_promised(request, user)
+        if next_url is not None and not recovery.has_codes(user):
+            audit("mfa.recovery_codes_generated", user=user, request=request, first=True)
+            return show_new_codes(request, user, next_url, self.template_name)
         context = {"codes": None, "remaining": recovery.remaining_codes(user)}
         return render(request, self.template_name, context)
 
@@ -231,10 +320,8 @@ class RecoveryCodesView(View):
         user = _logged_in(request)
         if not totp.has_mfa(user):
             return RedirectResponse(flow.mfa_url(request, "mfa_setup"), 303)
-        codes = recovery.generate_codes(user)
         audit("mfa.recovery_codes_generated", user=user, request=request)
-        context = {"codes": codes, "next": login_redirect_url(request)}
-        return render(request, self.template_name, context, headers=NO_STORE)
+        return show_new_codes(request, user, login_redirect_url(request), self.template_name)
 
 
 def confirm_password(
@@ -269,7 +356,11 @@ def confirm_password(
 
 @login_required
 class MFADisableView(View):
-    """Remove the second factor after the password is typed again."""
+    """Remove every second factor (device, passkeys, codes) after the password is typed again.
+
+    All of them or none (one transaction): a passkey left behind would keep the second step
+    on for an account whose owner was told it is off.
+    """
 
     template_name: ClassVar[str] = "auth/mfa_disable.html"
 
@@ -288,9 +379,15 @@ class MFADisableView(View):
             context = {"form": form, "enabled": totp.has_mfa(user)}
             return render(request, self.template_name, context, status=400)
         login_name = str(getattr(user, user.USERNAME_FIELD))
-        TOTPDevice.objects.filter(user=user).delete()
-        RecoveryCode.objects.filter(user=user).delete()
-        audit("mfa.removed", user=user, request=request)
+        with atomic():
+            TOTPDevice.objects.filter(user=user).delete()
+            RecoveryCode.objects.filter(user=user).delete()
+            removed = passkeys.user_credentials(user)
+            for passkey in removed:
+                pk = passkey.pk
+                passkey.delete()
+                audit("mfa.passkey_removed", user=user, request=request, device=pk)
+            audit("mfa.removed", user=user, request=request)
         if must_enrol(user, request.settings):
             # The rule still covers this account: back to enrolment, logged out meanwhile.
             flow.begin(request, user, login_name=login_name, enrol=True, next_url="")
