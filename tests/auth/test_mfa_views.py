@@ -140,7 +140,7 @@ def test_the_secret_is_never_shown_after_enrolment(
     assert again.status_code == 200
     assert secret not in again.text.replace(" ", "")
     assert "<svg" not in again.text
-    assert "already on" in again.text
+    assert "already set up" in again.text
     token = csrf_token(client, DISABLE)
     code = code_at(secret, START + 30)
     assert client.post(SETUP, data={"code": code, "csrf_token": token}).status_code == 400

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from login_support import PASSWORD, cheap_hashers, create_user, csrf_token, post_login
-from mfa_support import SETUP, enrol, give_codes, post_code
+from mfa_support import SETUP, code_at, enrol, give_codes, post_code
 from soft_authenticator import (
     BEGIN,
     FINISH,
@@ -211,6 +212,24 @@ def test_a_second_passkey_keeps_the_codes(app: Bastion, ann: User) -> None:
     assert not CODE_ITEM.findall(client.get(CODES).text)
     with app.databases.activate(), cheap_hashers():
         assert recovery.use_code(ann, first[0])
+        app.databases.release()
+
+
+def test_a_passkey_user_may_add_an_authenticator_app_and_keeps_the_codes(
+    app: Bastion, ann: User
+) -> None:
+    client = logged_in(app)
+    add_passkey(client, SoftAuthenticator())
+    codes = CODE_ITEM.findall(client.get(CODES).text)
+    page = client.get(SETUP)
+    assert "<svg" in page.text  # the QR code: an app can be added beside the passkey
+    secret = "".join(page.text.split("<code>")[1].split("</code>")[0].split())
+    done = post_code(client, code_at(secret, time.time()), SETUP)
+    assert done.status_code == 303  # no new set of codes: the first one stays valid
+    assert "already set up" in client.get(SETUP).text
+    with app.databases.activate(), cheap_hashers():
+        assert totp.confirmed_device(ann) is not None
+        assert recovery.use_code(ann, codes[0])
         app.databases.release()
 
 

@@ -187,8 +187,26 @@ class MFASetupView(View):
             return state.user, state
         return None
 
-    def _page(self, request: Request, user: Any, form: CodeForm, status: int = 200) -> Response:
-        if totp.has_mfa(user):
+    @staticmethod
+    def _set_up(user: Any, state: flow.Pending | None) -> bool:
+        """Whether there is nothing to enrol: an app is already confirmed, or (for a user held
+        at enrolment) the account has any factor, so the hold is stale and grants nothing.
+
+        A logged-in user who has only passkeys may add an authenticator app beside them.
+        """
+        if state is not None:
+            return totp.has_mfa(user)
+        return totp.confirmed_device(user) is not None
+
+    def _page(
+        self,
+        request: Request,
+        user: Any,
+        form: CodeForm,
+        state: flow.Pending | None,
+        status: int = 200,
+    ) -> Response:
+        if self._set_up(user, state):
             return render(request, self.template_name, {"enabled": True}, status=status)
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
         if device is None:
@@ -208,15 +226,15 @@ class MFASetupView(View):
         who = self._who(request)
         if who is None:
             return RedirectResponse(login_url(request), 303)
-        return self._page(request, who[0], CodeForm())
+        return self._page(request, who[0], CodeForm(), who[1])
 
     def post(self, request: Request, **params: Any) -> Response:
         who = self._who(request)
         if who is None:
             return RedirectResponse(login_url(request), 303)
         user, state = who
-        if totp.has_mfa(user):
-            return self._page(request, user, CodeForm(), status=400)
+        if self._set_up(user, state):
+            return self._page(request, user, CodeForm(), state, status=400)
         form = CodeForm(request.form)
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
         code = form.cleaned_data.get("code") if form.is_valid() else None
@@ -224,7 +242,7 @@ class MFASetupView(View):
             audit("mfa.failed", user=user, request=request, stage="enrol")
             if not form.errors:
                 form.add_error("code", "That code is not valid. Type the code your app shows now.")
-            return self._page(request, user, form, status=400)
+            return self._page(request, user, form, state, status=400)
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         audit("mfa.enrolled", user=user, request=request, device=device.pk)
@@ -232,6 +250,9 @@ class MFASetupView(View):
         if state is not None:
             next_url = state.next_url or next_url
             flow.complete(request, state)
+        if recovery.has_codes(user):
+            # A passkey came first and its codes are still good: keep them, don't revoke.
+            return RedirectResponse(next_url, 303)
         return show_new_codes(request, user, next_url, self.codes_template_name)
 
 
