@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from bastion.auth.audit import audit
 from bastion.auth.models import normalize_email
-from bastion.ratelimit.keys import client_key, key_component
+from bastion.ratelimit.keys import address_key, client_key, key_component
 
 if TYPE_CHECKING:
     from bastion.cache import Cache
@@ -159,7 +159,14 @@ class Lockout:
 
     def unblock_client(self, request: Request) -> None:
         """Clear the throttle of ``request``'s client."""
-        client = key_component(client_key(request))
+        self._unblock(client_key(request))
+
+    def unblock_address(self, address: str) -> None:
+        """Clear the throttle of the client at ``address`` (IPv6: its whole /64)."""
+        self._unblock(address_key(address))
+
+    def _unblock(self, key: str) -> None:
+        client = key_component(key)
         self.cache.delete_many([f"{_PREFIX}:block:{client}", f"{_PREFIX}:ipfail:{client}"])
 
     # -- storage ---------------------------------------------------------------------------

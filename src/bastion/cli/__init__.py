@@ -24,6 +24,7 @@ from bastion.cli.commands.makemigrations import makemigrations_command
 from bastion.cli.commands.migrate import migrate_command
 from bastion.cli.commands.showmigrations import showmigrations_command
 from bastion.cli.commands.sqlmigrate import sqlmigrate_command
+from bastion.cli.commands.unlock import unlock_command
 from bastion.cli.discovery import DiscoveryError, ProjectContext, pass_project
 from bastion.exceptions import ImproperlyConfigured
 
@@ -141,6 +142,7 @@ def _store_app_option(ctx: click.Context, param: click.Parameter, value: str | N
         migrate_command,
         showmigrations_command,
         sqlmigrate_command,
+        unlock_command,
     ],
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -24,6 +24,7 @@ __all__ = [
     "UNKNOWN_CLIENT",
     "KeyFunction",
     "KeySpec",
+    "address_key",
     "check_key",
     "client_key",
     "key_component",
@@ -85,7 +86,12 @@ def client_key(request: Request) -> str:
     budget, which errs towards limiting too much rather than not at all.
     """
     address = request.client_ip
-    return f"ip:{_client_network(address) if address else UNKNOWN_CLIENT}"
+    return address_key(address) if address else f"ip:{UNKNOWN_CLIENT}"
+
+
+def address_key(address: str) -> str:
+    """``ip:<address>`` for a client address known another way (an admin's ``--client``)."""
+    return f"ip:{_client_network(address)}"
 
 
 def user_key(request: Request) -> str:
