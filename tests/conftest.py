@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import pytest
+from soft_authenticator import held_app  # noqa: F401  (a fixture, shared by name)
 
 from bastion.db.models import registry
 from bastion.types import WSGIApp

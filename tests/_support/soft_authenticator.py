@@ -12,9 +12,12 @@ import hashlib
 import json
 import secrets
 import struct
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import cbor2
+import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -138,6 +141,20 @@ def make_passkey_app(
     )
     migrate(app.databases, app.apps)
     return app
+
+
+@pytest.fixture
+def held_app(tmp_path: Path) -> Iterator[Any]:
+    """A passkey application with ``MFA_REQUIRED="all"``: a user without a factor is held at
+    enrolment after the password (import the fixture into the test module to use it)."""
+    from login_support import cheap_hashers
+
+    with cheap_hashers():
+        application = make_passkey_app(tmp_path / "held.sqlite3", MFA_REQUIRED="all")
+        try:
+            yield application
+        finally:
+            application.close()
 
 
 def add_passkey(client: Any, authenticator: SoftAuthenticator, name: str = "Key") -> Any:

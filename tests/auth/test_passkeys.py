@@ -270,16 +270,6 @@ def test_registering_beside_an_app_keeps_its_codes(app: Bastion, ann: User) -> N
 # -- enrolling with a passkey while MFA_REQUIRED holds the user ------------------------------
 
 
-@pytest.fixture
-def held_app(tmp_path: Path) -> Iterator[Bastion]:
-    with cheap_hashers():
-        application = make_passkey_app(tmp_path / "held.sqlite3", MFA_REQUIRED="all")
-        try:
-            yield application
-        finally:
-            application.close()
-
-
 def test_a_user_held_at_enrolment_can_enrol_with_a_passkey(held_app: Bastion) -> None:
     ann = create_user(held_app, EMAIL)
     key = SoftAuthenticator()

@@ -208,16 +208,6 @@ def passkey_count(app: Bastion) -> int:
     return count
 
 
-@pytest.fixture
-def held_app(tmp_path: Path) -> Iterator[Bastion]:
-    with cheap_hashers():
-        application = make_passkey_app(tmp_path / "held.sqlite3", MFA_REQUIRED="all")
-        try:
-            yield application
-        finally:
-            application.close()
-
-
 def held(app: Bastion) -> Client:
     client = Client(app)
     assert post_login(client, EMAIL, PASSWORD).headers["Location"] == SETUP
