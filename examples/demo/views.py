@@ -181,8 +181,9 @@ def note_attachment(request: Request, pk: int) -> Response:
     """Note ``pk``'s file, as a download named after the client's original file name.
 
     The storage name comes from the row, never from the URL; ``serve()`` sends it as an
-    attachment with ``nosniff`` and a sandbox CSP (which ``csp_override`` keeps from being
-    replaced by the site's policy), so even a file a browser would render runs no script.
+    attachment with ``nosniff`` and a sandbox CSP (kept beside the site's policy in any case;
+    ``csp_override`` sends the sandbox in place of the site's), so even a file a browser
+    would render runs no script.
     Only a user who may view the note gets it; for anyone else it does not exist (404).
     """
     note = notes_for(request, "view").filter(pk=pk).first()

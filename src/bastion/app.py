@@ -163,7 +163,9 @@ class Bastion:
                 check_redirect(request, response, self._redirect_hosts)
             return finalize_response(request, response)
         except Exception as exc:
-            return self.errors.response_for_exception(request, exc)
+            # Raised outside the header layers (a Host not allowed, a redirect refused after
+            # them): the answer gets the static security headers, never HSTS.
+            return self.errors.early_response(request, exc)
         finally:
             # One connection per request: back to the pool when the response is ready.
             self.databases.release()

@@ -31,14 +31,13 @@ def client(make_settings: SettingsFactory, storage: FileSystemStorage) -> Client
     OWNED.clear()
     memory = InMemoryStorage()
 
-    @csp_override(UPLOAD_CSP)
     def download(request: Request, key: str) -> Response:
         name = OWNED.get(key)
         if name is None:  # the permission check: only the user's own files
             raise NotFound("There is no such file.")
         return serve(request, storage, name, download_name="Relevé de compte.pdf")
 
-    @csp_override(UPLOAD_CSP)
+    @csp_override(UPLOAD_CSP)  # no longer needed, still honoured
     def accel(request: Request, key: str) -> Response:
         return serve(request, storage, OWNED[key], x_accel_prefix="/protected/")
 
@@ -72,7 +71,9 @@ def test_download_headers(client: Client, storage: FileSystemStorage) -> None:
         "filename*=UTF-8''Relev%C3%A9%20de%20compte.pdf"
     )
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
+    site, sandbox = headers.getlist("Content-Security-Policy")
+    assert sandbox == "sandbox; default-src 'none'"  # serve()'s own, kept by the CSP layer
+    assert "frame-ancestors 'none'" in site.split("; ")  # and the site's, beside it
     assert headers["Cache-Control"] == "private"
     assert "ETag" in headers
     assert "Last-Modified" in headers
@@ -124,6 +125,8 @@ def test_x_accel_redirect(client: Client, storage: FileSystemStorage) -> None:
     assert response.headers["X-Accel-Redirect"] == f"/protected/{name}"
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    policies = response.headers.getlist("Content-Security-Policy")
+    assert [p.startswith("sandbox; default-src 'none'") for p in policies] == [True, True]
     storage.delete(name)
     assert client.get("/accel/1").status_code == 404
 
@@ -132,3 +135,4 @@ def test_storages_without_paths_stream_from_open(client: Client) -> None:
     response = client.get("/memory", headers={"Range": "bytes=0-3"})
     assert response.status_code == 206
     assert response.content == b"%PDF"
+    assert "sandbox; default-src 'none'" in response.headers.getlist("Content-Security-Policy")

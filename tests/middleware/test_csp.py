@@ -213,13 +213,67 @@ def sets_its_own(request: Request) -> Response:
     return response
 
 
-def test_a_view_policy_is_replaced_but_its_reporting_endpoints_kept() -> None:
+def test_a_view_policy_is_kept_after_the_site_policy_with_its_reporting_endpoints() -> None:
     response = Client(make_app([path("", sets_its_own)])).get("/")
-    assert response.headers.getlist("Content-Security-Policy") == [DEFAULT]
+    assert response.headers.getlist("Content-Security-Policy") == [DEFAULT, "default-src *"]
     assert response.headers.getlist("Reporting-Endpoints") == [
         'nel="/nel/"',
         'csp-endpoint="/csp-report/"',
     ]
+
+
+def sets_sandbox(request: Request) -> Response:
+    return PlainTextResponse("own", headers={"Content-Security-Policy": "sandbox"})
+
+
+@csp_override({"default-src": ("'none'",)})
+def overridden_sets_sandbox(request: Request) -> Response:
+    return sets_sandbox(request)
+
+
+@csp_exempt(reason="the view sends its own")
+def exempt_sets_sandbox(request: Request) -> Response:
+    return sets_sandbox(request)
+
+
+def sets_the_site_policy(request: Request) -> Response:
+    return PlainTextResponse("own", headers={"Content-Security-Policy": DEFAULT})
+
+
+def test_a_view_policy_is_kept_after_an_override() -> None:
+    response = Client(make_app([path("", overridden_sets_sandbox)])).get("/")
+    override, own = response.headers.getlist("Content-Security-Policy")
+    assert override.startswith("default-src 'none'; frame-ancestors 'none'; ")
+    assert own == "sandbox"
+
+
+def test_an_exempt_view_sends_its_own_policy_alone() -> None:
+    config = CSPConfig(report_only_directives={"default-src": ("'self'",)})
+    response = Client(make_app([path("", exempt_sets_sandbox)], CSP=config)).get("/")
+    assert response.headers.getlist("Content-Security-Policy") == ["sandbox"]
+    assert "Content-Security-Policy-Report-Only" not in response.headers
+
+
+def test_a_view_policy_is_kept_when_only_the_trial_policy_is_sent() -> None:
+    config = CSPConfig(enabled=False, report_only_directives={"default-src": ("'self'",)})
+    response = Client(make_app([path("", sets_sandbox)], CSP=config)).get("/")
+    assert response.headers.getlist("Content-Security-Policy") == ["sandbox"]
+    assert len(response.headers.getlist("Content-Security-Policy-Report-Only")) == 1
+
+
+def test_a_view_report_only_policy_is_still_replaced() -> None:
+    def trial(request: Request) -> Response:
+        return PlainTextResponse("own", headers={"Content-Security-Policy-Report-Only": "x-y"})
+
+    config = CSPConfig(report_only_directives={"default-src": ("'self'",)})
+    response = Client(make_app([path("", trial)], CSP=config)).get("/")
+    [value] = response.headers.getlist("Content-Security-Policy-Report-Only")
+    assert value.startswith("default-src 'self'; ")
+
+
+def test_a_view_policy_equal_to_the_site_policy_is_sent_once() -> None:
+    response = Client(make_app([path("", sets_the_site_policy)])).get("/")
+    assert response.headers.getlist("Content-Security-Policy") == [DEFAULT]
 
 
 def test_a_streamed_page_gets_the_nonce_in_its_header() -> None:

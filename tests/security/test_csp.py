@@ -129,6 +129,176 @@ def test_error_page_styles_are_allowed_by_the_policy(
     assert "'unsafe-inline'" not in style_sources(response)
 
 
+# -- a view's own policy ----------------------------------------------------------------------
+# A policy the view sets itself is sent after the site's, never instead of it: the browser
+# enforces both, so a permissive one cannot lift anything the site's forbids.
+
+PERMISSIVE = "default-src *; script-src 'unsafe-inline'"
+SPLITTING = [
+    "default-src *\r\nSet-Cookie: session=attacker",
+    "default-src *\nX-Injected: 1",
+    "default-src *\rX-Injected: 1",
+    "default-src *\x00X-Injected: 1",
+    "\r\n\r\n<script>alert(1)</script>",
+]
+
+
+def permissive(request: Request) -> Response:
+    response = PlainTextResponse("legacy")
+    response.headers["Content-Security-Policy"] = PERMISSIVE
+    return response
+
+
+def permissive_lowercase_twice(request: Request) -> Response:
+    response = PlainTextResponse("legacy", headers={"content-security-policy": PERMISSIVE})
+    response.headers.add("CONTENT-SECURITY-POLICY", "script-src *")
+    return response
+
+
+def permissive_page(request: Request) -> Response:
+    response = render(request, "page.html")
+    response.headers["Content-Security-Policy"] = PERMISSIVE
+    return response
+
+
+def own_app(base_dir: Path, view: Any, **overrides: Any) -> Bastion:
+    app = make_app(base_dir, **overrides)
+    routes = [path("", ok), path("page", page), path("own", view)]
+    return Bastion(app.settings, routes=routes)
+
+
+def site_policy(app: Bastion) -> str:
+    """The site's policy as the layer sends it to a view that sets none."""
+    [value] = Client(app).get("/").headers.getlist("Content-Security-Policy")
+    return value
+
+
+@pytest.mark.parametrize("view", [permissive, permissive_lowercase_twice])
+def test_a_permissive_view_policy_does_not_replace_the_site_policy(
+    tmp_path: Path, view: Any
+) -> None:
+    app = own_app(tmp_path, view)
+    strict = site_policy(app)
+    assert "script-src 'self' 'strict-dynamic'" in strict.split("; ")
+    assert "frame-ancestors 'none'" in strict.split("; ")
+    sent = Client(app).get("/own").headers.getlist("Content-Security-Policy")
+    assert sent[0] == strict  # the site's, first and untouched
+    assert PERMISSIVE in sent[1:]  # the view's, beside it
+    assert len(sent) == (3 if view is permissive_lowercase_twice else 2)
+
+
+def test_a_permissive_view_policy_keeps_the_nonce_in_the_site_policy(tmp_path: Path) -> None:
+    app = own_app(tmp_path, permissive_page)
+    response = Client(app).get("/own")
+    site, own = response.headers.getlist("Content-Security-Policy")
+    [value] = page_nonces(response)
+    assert f"script-src 'self' 'strict-dynamic' 'nonce-{value}'" in site.split("; ")
+    assert own == PERMISSIVE
+
+
+def test_a_policy_the_layer_made_is_not_kept_as_the_views(tmp_path: Path) -> None:
+    """The same response object sent again keeps neither a second copy nor its old nonce."""
+    stored: list[Response] = []
+
+    def replay(request: Request) -> Response:
+        if not stored:
+            stored.append(render(request, "page.html"))
+        return stored[0]
+
+    client = Client(own_app(tmp_path, replay))
+    first = client.get("/own").headers.getlist("Content-Security-Policy")
+    [old_nonce] = set(NONCE.findall(first[0]))
+    second = client.get("/own").headers.getlist("Content-Security-Policy")
+    assert len(first) == len(second) == 1
+    assert old_nonce not in second[0]
+
+
+def test_a_nonce_page_with_its_own_policy_is_not_stored_by_the_page_cache(
+    tmp_path: Path,
+) -> None:
+    """The page cache reads one policy for its nonce check: the layer's, which comes first."""
+    from bastion.cache import cache_page
+
+    client = Client(own_app(tmp_path, cache_page(60)(permissive_page)))
+    first, second = client.get("/own"), client.get("/own")
+    assert "Age" not in second.headers  # answered by the view again, not from the cache
+    assert page_nonces(first).isdisjoint(page_nonces(second))
+    assert header_nonces(second) == page_nonces(second)
+
+
+@pytest.mark.parametrize("value", SPLITTING)
+@pytest.mark.parametrize("how", ["set", "add", "constructor"])
+def test_header_splitting_in_a_view_policy_is_refused(
+    tmp_path: Path, wsgi: Any, value: str, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def splitter(request: Request) -> Response:
+        if how == "constructor":
+            return PlainTextResponse("x", headers={"Content-Security-Policy": value})
+        response = PlainTextResponse("x")
+        if how == "set":
+            response.headers["Content-Security-Policy"] = value
+        else:
+            response.headers.add("Content-Security-Policy", value)
+        return response
+
+    app = own_app(tmp_path, splitter)
+    with caplog.at_level(logging.WARNING, logger="bastion.security"):
+        result = wsgi.call(app, wsgi.environ("/own"))
+    assert result.status_code == 400
+    assert any(r.name == "bastion.security.BadHeaderError" for r in caplog.records)
+    names = [name.lower() for name, _ in result.headers]
+    assert "x-injected" not in names
+    assert "set-cookie" not in names or not any(
+        "attacker" in v for n, v in result.headers if n.lower() == "set-cookie"
+    )
+    assert [v for n, v in result.headers if n.lower() == "content-security-policy"] == [
+        site_policy(app)
+    ]
+    assert all("\r" not in n + v and "\n" not in n + v for n, v in result.headers)
+    assert "<script>" not in result.text
+
+
+def test_served_uploads_carry_the_sandbox_and_the_site_policy(tmp_path: Path) -> None:
+    from bastion.files import UPLOAD_CSP, InMemoryStorage, serve
+    from bastion.security.headers import csp_override
+
+    storage = InMemoryStorage()
+    name = storage.save(b"<html><script>alert(document.cookie)</script></html>", "x.html")
+
+    def download(request: Request) -> Response:
+        return serve(request, storage, name)
+
+    app = own_app(tmp_path, download)
+    sent = Client(app).get("/own").headers.getlist("Content-Security-Policy")
+    assert sent == [site_policy(app), "sandbox; default-src 'none'"]
+    # With the decorator the docs used to require: still a sandbox, in both headers.
+    app = own_app(tmp_path, csp_override(UPLOAD_CSP)(download))
+    sent = Client(app).get("/own").headers.getlist("Content-Security-Policy")
+    assert len(sent) == 2
+    assert all(value.startswith("sandbox; default-src 'none'") for value in sent)
+    assert "frame-ancestors 'none'" in sent[0].split("; ")
+
+
+def test_the_wsgi_layer_sends_each_policy_as_its_own_header(tmp_path: Path, wsgi: Any) -> None:
+    """Two policies are two header lines, never one comma-joined value (that would still be
+    two policies to a browser, but a proxy or a later layer could not tell them apart)."""
+    app = own_app(tmp_path, permissive)
+    result = wsgi.call(app, wsgi.environ("/own"))
+    assert result.status_code == 200
+    assert isinstance(result.headers, list)
+    assert all(
+        type(item) is tuple and type(item[0]) is str and type(item[1]) is str
+        for item in result.headers
+    )
+    policies = [item for item in result.headers if item[0].lower() == "content-security-policy"]
+    assert policies == [
+        ("Content-Security-Policy", site_policy(app)),
+        ("Content-Security-Policy", PERMISSIVE),
+    ]
+    for _, value in result.headers:
+        value.encode("latin-1")  # PEP 3333: latin-1 native strings
+
+
 # -- the report endpoint ----------------------------------------------------------------------
 
 REPORT = {

@@ -112,3 +112,88 @@ def test_duplicated_host_header_as_joined_by_the_server_is_refused(wsgi: Any) ->
     # gunicorn and others join repeated headers with ", ": the result is never a valid host.
     env = wsgi.environ("/link", headers={"Host": "example.com, evil.com"})
     assert wsgi.call(make_app(), env).status_code == 400
+
+
+# -- the 400 carries the security headers, never HSTS -------------------------------------------
+
+EARLY = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "cache-control": "no-store",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+}
+SCRIPTED_HOSTS = [
+    "<script>alert(1)</script>",
+    "evil.com<svg/onload=alert(1)>",
+    '"><img src=x onerror=alert(1)>.evil.com',
+    "evil.com:80'\"><script>",
+]
+
+
+def sent(result: Any) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for name, value in result.headers:
+        headers.setdefault(name.lower(), []).append(value)
+    return headers
+
+
+@pytest.mark.parametrize("host", ["evil.com", "example.com.evil.com", "", *SCRIPTED_HOSTS])
+@pytest.mark.parametrize("debug", [False, True])
+def test_hostile_host_400_carries_the_security_headers_but_no_hsts(
+    wsgi: Any, host: str, debug: bool
+) -> None:
+    app = make_app(DEBUG=debug)  # HSTS is on by default; the environ is HTTPS
+    assert wsgi.call(app, wsgi.environ("/link", headers={"Host": "example.com"})).header(
+        "Strict-Transport-Security"
+    )
+    result = wsgi.call(app, wsgi.environ("/link", headers={"Host": host}))
+    assert result.status_code == 400
+    headers = sent(result)
+    for name, value in EARLY.items():
+        assert headers.get(name) == [value], name
+    assert len(headers["permissions-policy"]) == 1
+    assert "camera=()" in headers["permissions-policy"][0]
+    assert "strict-transport-security" not in headers
+
+
+@pytest.mark.parametrize("host", SCRIPTED_HOSTS)
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_hostile_host_is_not_echoed_into_the_400(wsgi: Any, host: str, accept: str) -> None:
+    env = wsgi.environ("/link", headers={"Host": host, "Accept": accept})
+    result = wsgi.call(make_app(), env)
+    assert result.status_code == 400
+    assert "<" not in result.text  # neither the host nor any markup of ours
+    assert "evil" not in result.text
+    assert "alert" not in result.text
+    content_type = result.header("Content-Type") or ""
+    assert content_type.startswith("application/json" if "json" in accept else "text/plain")
+
+
+@pytest.mark.parametrize("host", SCRIPTED_HOSTS)
+def test_hostile_host_shown_in_debug_is_inert(wsgi: Any, host: str) -> None:
+    """DEBUG says which host was refused, in a page no browser runs or renders as HTML."""
+    result = wsgi.call(make_app(DEBUG=True), wsgi.environ("/link", headers={"Host": host}))
+    assert result.status_code == 400
+    assert (result.header("Content-Type") or "").startswith("text/plain")
+    assert result.header("X-Content-Type-Options") == "nosniff"
+    assert result.header("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'"
+    assert "<html" not in result.text.lower()
+    assert "<!doctype" not in result.text.lower()
+
+
+def test_hostile_host_400_follows_the_configured_referrer_and_opener_policies(
+    wsgi: Any,
+) -> None:
+    from bastion.settings import SecurityConfig
+
+    config = SecurityConfig(
+        referrer_policy="no-referrer", cross_origin_opener_policy="", hsts_seconds=63072000
+    )
+    result = wsgi.call(make_app(SECURITY=config), wsgi.environ("/link", headers={"Host": "x.io"}))
+    headers = sent(result)
+    assert headers["referrer-policy"] == ["no-referrer"]
+    assert "cross-origin-opener-policy" not in headers
+    assert "strict-transport-security" not in headers

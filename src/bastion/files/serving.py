@@ -23,7 +23,7 @@ from bastion.http.response import Response
 __all__ = ["UPLOAD_CSP", "UPLOAD_CSP_HEADER", "serve"]
 
 UPLOAD_CSP: dict[str, list[str]] = {"sandbox": [], "default-src": ["'none'"]}
-"""The policy of served uploads, for ``@csp_override(UPLOAD_CSP)`` on the serving view."""
+"""The policy of served uploads as directives (for ``csp_override``; :func:`serve` needs none)."""
 
 UPLOAD_CSP_HEADER = "sandbox; default-src 'none'"
 """:data:`UPLOAD_CSP` as a header value."""
@@ -45,8 +45,9 @@ def serve(
     name up through a row the user owns, never take it from the URL as is). The name is
     checked again here (:func:`~bastion.files.storage.base.check_name`), so a malformed one
     raises :class:`~bastion.files.storage.base.SuspiciousFileName` (a 400, logged). The CSP
-    middleware replaces a view's ``Content-Security-Policy`` with the site's; decorate the
-    view with ``@csp_override(UPLOAD_CSP)`` so the sandbox policy is the one sent.
+    middleware keeps the response's sandbox policy and adds the site's beside it (browsers
+    enforce both), so the serving view needs no CSP decorator; ``@csp_override(UPLOAD_CSP)``
+    still works and sends the sandbox in place of the site's policy.
 
     Args:
         request: The request (for the HTTP method; the view has checked permission).

@@ -3,6 +3,10 @@
 HTTP errors render with their status and a message that says what was wrong. Suspicious
 operations answer 400 and go to the ``bastion.security.*`` loggers. Anything else is a 500
 that shows nothing internal unless DEBUG is on; the DEBUG page redacts secrets.
+
+A request refused outside the middleware chain (a Host the site does not serve, a request
+that cannot be parsed) gets :meth:`ErrorRenderer.early_response`: the built-in page is plain
+text, and the static security headers of :mod:`bastion.handlers.early` are added.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bastion.exceptions import SuspiciousOperation
+from bastion.handlers.early import EarlyHeaders
 from bastion.http.exceptions import HTTPException, NotFound
-from bastion.http.response import JSONResponse, Response
+from bastion.http.response import JSONResponse, PlainTextResponse, Response
 from bastion.settings.core import is_secret_name, redact_url
 
 if TYPE_CHECKING:
@@ -58,15 +63,55 @@ def wants_json(request: Request) -> bool:
     return "json" in accept and "text/html" not in accept
 
 
+def _html_page(status: int, title: str, detail: str) -> Response:
+    page = _PAGE.format(
+        status=status,
+        title=html.escape(title),
+        detail=html.escape(detail),
+        extra="",
+        style=ERROR_PAGE_STYLE,
+    )
+    return Response(page, status=status)
+
+
+def _text_page(status: int, title: str, detail: str) -> Response:
+    return PlainTextResponse(f"{status} {title}\n\n{detail}\n", status=status)
+
+
+_PageBuilder = Callable[[int, str, str], Response]
+
+
 class ErrorRenderer:
-    """Turns any exception into a response, following DEBUG and the project's error hook."""
+    """Turns any exception into a response, following DEBUG and the project's error hook.
+
+    Raises:
+        ImproperlyConfigured: a ``SECURITY`` header value is not one its header allows
+            (the early answers' headers are built here, once).
+    """
 
     def __init__(self, settings: Settings, *, error_page: ErrorPage | None = None) -> None:
         self.settings = settings
         self.error_page = error_page
+        self.early_headers = EarlyHeaders(settings.SECURITY)
 
     def response_for_exception(self, request: Request, exc: BaseException) -> Response:
         """The response for ``exc`` raised while handling ``request``."""
+        return self._respond(request, exc, _html_page)
+
+    def early_response(self, request: Request, exc: BaseException) -> Response:
+        """The response for ``exc`` raised outside the middleware chain.
+
+        For a request refused before the header layers ran (a Host not in
+        ``ALLOWED_HOSTS``, a path that is not UTF-8, a malformed ``Content-Length``) or
+        after they finished (a redirect to a host not allowed). The built-in page is plain
+        text, and the response carries the static security headers
+        (:class:`~bastion.handlers.early.EarlyHeaders`): never HSTS.
+        """
+        response = self._respond(request, exc, _text_page)
+        self.early_headers.apply(response.headers)
+        return response
+
+    def _respond(self, request: Request, exc: BaseException, page: _PageBuilder) -> Response:
         if isinstance(exc, HTTPException):
             own = getattr(exc, "get_response", None)
             if callable(own):
@@ -78,7 +123,7 @@ class ErrorRenderer:
                 tried = getattr(exc, "tried", None)
                 if tried:
                     detail = f"{detail} Patterns tried: {', '.join(tried)}."
-            response = self.render(request, exc.status_code, exc.title, detail)
+            response = self._render(request, exc.status_code, exc.title, detail, page)
             for name, value in exc.headers.items():
                 response.headers[name] = value
             return response
@@ -87,7 +132,7 @@ class ErrorRenderer:
                 "%s: %s", type(exc).__name__, exc, extra={"status_code": 400}
             )
             detail = str(exc) if self.settings.DEBUG else "The request was refused as unsafe."
-            return self.render(request, exc.status_code, "Bad Request", detail)
+            return self._render(request, exc.status_code, "Bad Request", detail, page)
         request_logger.error(
             "Internal Server Error: %s %s",
             request.method,
@@ -97,15 +142,21 @@ class ErrorRenderer:
         )
         if self.settings.DEBUG:
             return self.debug_page(request, exc)
-        return self.render(
+        return self._render(
             request,
             500,
             "Internal Server Error",
             "The server hit an error and could not finish the request. It has been logged.",
+            page,
         )
 
     def render(self, request: Request, status: int, title: str, detail: str) -> Response:
         """A page (or JSON body) for an error status with a readable message."""
+        return self._render(request, status, title, detail, _html_page)
+
+    def _render(
+        self, request: Request, status: int, title: str, detail: str, page: _PageBuilder
+    ) -> Response:
         if self.error_page is not None:
             try:
                 custom = self.error_page(request, status, title, detail)
@@ -118,14 +169,7 @@ class ErrorRenderer:
             return JSONResponse(
                 {"error": {"status": status, "title": title, "detail": detail}}, status=status
             )
-        page = _PAGE.format(
-            status=status,
-            title=html.escape(title),
-            detail=html.escape(detail),
-            extra="",
-            style=ERROR_PAGE_STYLE,
-        )
-        return Response(page, status=status)
+        return page(status, title, detail)
 
     def debug_page(self, request: Request, exc: BaseException) -> Response:
         """The DEBUG 500 page: traceback, request and settings, with secrets redacted."""

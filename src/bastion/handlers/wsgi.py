@@ -166,7 +166,7 @@ def handle_wsgi(
         request = request_from_environ(app, environ)
     except HTTPException as exc:
         request = Request(settings=app.settings, method="GET", path="/", app=app)
-        response = app.errors.response_for_exception(request, exc)
+        response = app.errors.early_response(request, exc)
     else:
         response = app.handle(request)
     environ["bastion.response"] = response

@@ -16,6 +16,13 @@ response, in the page and in ``script-src``/``style-src``. Decisions, written do
   always agree.
 * Violation reports are answered here (:func:`receive_report`), before the CSRF and rate
   limiting layers run: browsers send them without a CSRF token.
+* A ``Content-Security-Policy`` the view set itself (``serve()``'s sandbox for uploads) is
+  kept, and the site's policy (or the view's ``csp_override``) is added beside it. Browsers
+  enforce every policy they receive, each one only taking away, so the view's own header
+  can narrow what the page may do but never widen it. The layer's header goes first, so
+  code that reads one value (the page cache's nonce check) sees the layer's. A value this
+  layer made (a response object sent again, with or without its old nonce) is not taken
+  for the view's. The report-only header stays the layer's alone.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,6 +59,7 @@ from bastion.security.headers import (
 )
 
 if TYPE_CHECKING:
+    from bastion.http.headers import Headers
     from bastion.http.request import Request
     from bastion.settings import CSPConfig, Settings
     from bastion.types import Handler
@@ -65,7 +74,9 @@ ERROR_PAGE_STYLE_SOURCE: Final = (
 """The ``style-src`` source that allows the built-in error pages' inline stylesheet."""
 
 REPORT_GROUP: Final = "csp-endpoint"
+_ENFORCED = "Content-Security-Policy"
 _MANAGED = frozenset({"content-security-policy", "content-security-policy-report-only"})
+_NONCE_SOURCE = " 'nonce-[A-Za-z0-9_-]+'"  # as _Compiled.with_nonce writes it
 _MARK = "\x00"  # where the nonce goes; no header value can hold it, so splitting is exact
 _CACHE_LIMIT = 256
 _URL_SAFE = "/:@!$&'()*+=-._~%"  # no ';', ',', quotes or spaces: they end a CSP source
@@ -131,11 +142,22 @@ class _Compiled:
 
     plain: HeaderSet
     templates: tuple[tuple[str, tuple[str, ...]], ...]
+    ours: re.Pattern[str] | None
+    """Matches the enforced policy as this layer sends it, with any nonce or none."""
 
     def with_nonce(self, nonce: str) -> tuple[tuple[str, str], ...]:
         """The headers' values with ``nonce`` in place (only ``[A-Za-z0-9_-]``: safe)."""
         token = f" 'nonce-{nonce}'"
         return tuple([(name, token.join(parts)) for name, parts in self.templates])
+
+    def views_own(self, headers: Headers) -> tuple[str, ...]:
+        """The enforced policies in ``headers`` that this layer did not make."""
+        ours = self.ours
+        return tuple(
+            value
+            for value in headers.getlist(_ENFORCED)
+            if ours is None or not ours.fullmatch(value)
+        )
 
 
 class _Nonce:
@@ -152,6 +174,9 @@ class _Nonce:
 
 class CSPMiddleware:
     """Send ``Content-Security-Policy`` (and ``-Report-Only``), answer violation reports.
+
+    A ``Content-Security-Policy`` the view set itself is kept, after the layer's: the browser
+    enforces both, so it can only narrow the page's rights (a sandbox for an upload).
 
     Args:
         settings: ``CSP`` and ``SECURITY.x_frame_options`` are read once, here.
@@ -202,7 +227,11 @@ class CSPMiddleware:
         if value is None and response.streaming and _is_html(response):
             value = nonce()  # a streamed page is rendered after its headers are sent
         pairs = None if value is None else compiled.with_nonce(value)
-        put_headers(response.headers, compiled.plain, pairs)
+        headers = response.headers
+        own = compiled.views_own(headers) if _ENFORCED in headers else ()
+        put_headers(headers, compiled.plain, pairs)
+        for policy in own:  # after the layer's: see the module docstring
+            headers.add(_ENFORCED, policy)
         return response
 
     def _report(self, request: Request) -> Response:
@@ -251,15 +280,18 @@ class CSPMiddleware:
             return None
         plain: list[tuple[str, str]] = []
         templates: list[tuple[str, tuple[str, ...]]] = []
+        ours = None
         for name, base in headers:
             policy = _finish(base, csp.add, report_uri)
             plain.append((name, _serialize(policy)))
             templates.append((name, _split_for_nonce(policy)))
+            if name == _ENFORCED:
+                ours = _matcher(plain[-1][1], templates[-1][1])
         if report_uri is not None:
             endpoint = f'{REPORT_GROUP}="{report_uri}"'
             plain.append(("Reporting-Endpoints", endpoint))
             templates.append(("Reporting-Endpoints", (endpoint,)))
-        return _Compiled(HeaderSet.build(plain, _MANAGED), tuple(templates))
+        return _Compiled(HeaderSet.build(plain, _MANAGED), tuple(templates), ours)
 
 
 def _site_policy(config: CSPConfig, directives: Mapping[str, tuple[str, ...]], what: str) -> Policy:
@@ -271,6 +303,12 @@ def _site_policy(config: CSPConfig, directives: Mapping[str, tuple[str, ...]], w
             "reports elsewhere."
         )
     return policy
+
+
+def _matcher(plain: str, parts: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern for ``plain`` and for every nonce-bearing value made from ``parts``."""
+    with_nonce = _NONCE_SOURCE.join(re.escape(part) for part in parts)
+    return re.compile(f"{re.escape(plain)}|{with_nonce}")
 
 
 def _with_ancestors(policy: Policy, ancestors: tuple[str, ...] | None) -> Policy:

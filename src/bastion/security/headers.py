@@ -274,7 +274,8 @@ def csp_override(directives: Mapping[str, Iterable[str]], /) -> Callable[[_V], _
 
     ``frame-ancestors`` still follows the clickjacking settings, the nonce is still added when
     the page asks for one, and ``csp_update`` sources still apply. The report-only policy is
-    not changed.
+    not changed. A ``Content-Security-Policy`` the view sets on its response is sent too
+    (browsers enforce both), so the override is not needed to keep a view's own policy.
 
     Security: the view gets exactly this policy; leaving out ``object-src 'none'`` or
     ``base-uri 'none'`` loosens it. Start from ``bastion.settings.security.DEFAULT_CSP``.
@@ -325,7 +326,8 @@ def csp_update(
 def csp_exempt(view: None = None, /, *, reason: str = "") -> Callable[[_V], _V]:
     """Send no Content Security Policy (enforced or report-only) with this view.
 
-    ``X-Frame-Options`` is still sent, so the view stays protected from framing.
+    ``X-Frame-Options`` is still sent, so the view stays protected from framing. A policy the
+    view sets on its response itself goes out as it is.
 
     Security: without a policy an injected script runs, and the page may load anything.
     Exempt only views that render no user-supplied content (a legacy page being migrated).
