@@ -242,6 +242,19 @@ def test_responses_that_must_not_be_shared_are_not_stored(
     assert view.calls == 2
 
 
+def test_a_nonce_in_a_second_policy_keeps_the_page_out(build: Callable[..., Client]) -> None:
+    def make(request: Request) -> Response:
+        response = PlainTextResponse("x", headers={"Content-Security-Policy": "sandbox"})
+        response.headers.add("Content-Security-Policy", "script-src 'nonce-abc'")
+        return response
+
+    view = Counter(make)
+    client = build(cache_page(60)(view))
+    client.get("/x")
+    client.get("/x")
+    assert view.calls == 2
+
+
 def test_response_setting_a_cookie_is_not_stored(build: Callable[..., Client]) -> None:
     def make(request: Request) -> Response:
         response = PlainTextResponse("x")

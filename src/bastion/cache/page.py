@@ -139,8 +139,8 @@ def _lifetime(response: Response, timeout: int) -> int:
         return 0
     if response.headers.get("Set-Cookie") is not None or "*" in _vary_names(response):
         return 0
-    for csp in _CSP_HEADERS:
-        if "'nonce-" in (response.headers.get(csp) or ""):
+    for csp in _CSP_HEADERS:  # every value: a response may carry several policies
+        if any("'nonce-" in value for value in response.headers.getlist(csp)):
             return 0
     directives = _directives(response)
     if not _NOT_SHARED.isdisjoint(directives):
