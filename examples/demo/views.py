@@ -17,8 +17,7 @@ from bastion.auth.middleware import unwrap_user
 from bastion.auth.models import User
 from bastion.db import atomic
 from bastion.db.models import QuerySet
-from bastion.files import UPLOAD_CSP, serve
-from bastion.security.headers import csp_override
+from bastion.files import serve
 from bastion.views import CreateView, FormView, ListView, UpdateView
 from examples.demo.forms import NoteForm, ShareForm
 from examples.demo.notes.models import Note
@@ -175,15 +174,13 @@ class NoteShare(FormView):
         return request.app.reverse("note_list")
 
 
-@csp_override(UPLOAD_CSP)
 @login_required
 def note_attachment(request: Request, pk: int) -> Response:
     """Note ``pk``'s file, as a download named after the client's original file name.
 
     The storage name comes from the row, never from the URL; ``serve()`` sends it as an
-    attachment with ``nosniff`` and a sandbox CSP (kept beside the site's policy in any case;
-    ``csp_override`` sends the sandbox in place of the site's), so even a file a browser
-    would render runs no script.
+    attachment with ``nosniff`` and a sandbox CSP (sent beside the site's policy; the browser
+    enforces both), so even a file a browser would render runs no script.
     Only a user who may view the note gets it; for anyone else it does not exist (404).
     """
     note = notes_for(request, "view").filter(pk=pk).first()
