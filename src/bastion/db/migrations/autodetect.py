@@ -32,6 +32,7 @@ from sqlalchemy.pool import StaticPool
 
 from bastion.db.migrations.conventions import VERSION_TABLE
 from bastion.db.migrations.errors import MigrationError
+from bastion.db.migrations.existing_rows import PortableDefault
 from bastion.db.migrations.project import MigrationScripts, alembic_errors
 from bastion.db.migrations.runtime import CONNECTION, ON_VERSION_APPLY, REPLAY
 
@@ -204,6 +205,8 @@ class SchemaReplay:
         _drop_indexes_with_their_tables(downgrade)
         _portable_types(downgrade, _type_ids(metadata))
         _portable_types(upgrade, _type_ids(metadata))
+        _drop_autoincrement_false(upgrade)
+        _drop_autoincrement_false(downgrade)
         return Changes(app_label, upgrade, downgrade, _referenced_tables(upgrade, own))
 
 
@@ -393,6 +396,20 @@ def _portable_types(container: ops.OpContainer, model_types: set[int]) -> None:
             op.modify_type = generic(op.modify_type)
 
 
+def _drop_autoincrement_false(container: ops.OpContainer) -> None:
+    """Leave ``autoincrement=False`` out of ``alter_column()``.
+
+    Fields declare it on every column, and Alembic repeats it when it changes a column's
+    nullability or type; on PostgreSQL and SQLite Alembic then warns that it only means
+    something on MySQL, where leaving it out means the same (no ``AUTO_INCREMENT``).
+    """
+    for op in container.ops:
+        if isinstance(op, ops.OpContainer):
+            _drop_autoincrement_false(op)
+        elif isinstance(op, ops.AlterColumnOp) and op.kw.get("autoincrement") is False:
+            del op.kw["autoincrement"]
+
+
 def _referenced_tables(upgrade: ops.UpgradeOps, own: set[str]) -> set[str]:
     """Other apps' tables that foreign keys created by these operations point at."""
     targets: set[str] = set()
@@ -427,13 +444,17 @@ def render_ops(container: ops.UpgradeOps | ops.DowngradeOps) -> tuple[str, set[s
     write PostgreSQL types such as ``JSONB(astext_type=Text())`` without their prefixes; a
     ``render_item`` hook hands those to Alembic's PostgreSQL renderer. The same hook is how
     the render context, which collects the imports that types ask for (``from
-    sqlalchemy.dialects import mysql``), is reached.
+    sqlalchemy.dialects import mysql``), is reached. The hook also writes the server
+    defaults that fill existing rows (:class:`PortableDefault`) as they are, since
+    Alembic's own rendering would strip quotes at either end of a string default.
     """
     contexts: list[AutogenContext] = []
     postgresql = MigrationContext.configure(dialect_name="postgresql").impl
 
     def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
         contexts.append(autogen_context)
+        if kind == "server_default" and isinstance(obj, PortableDefault):
+            return obj.source
         if kind == "type" and type(obj).__module__.startswith("sqlalchemy.dialects.postgresql"):
             rendered = postgresql.render_type(obj, autogen_context)
             if rendered:

@@ -2,9 +2,14 @@
 
 Each app is one Alembic branch (``branch_labels=(label,)`` on its first migration). A new
 migration follows its app's head(s) and, when it adds a foreign key into another app's
-table, also ``depends_on`` that app's head, so Alembic creates the referenced table first.
+table, also ``depends_on`` the migration that last shaped that table, so Alembic creates the
+referenced table first.
 Apps are handled in foreign-key order, so in one run an app's new table exists as a
 revision before another app's migration that points at it.
+
+A new NOT NULL column of an existing table gets its model default as a temporary server
+default, which fills the rows already there (:mod:`.existing_rows`); a column that cannot
+be filled so stops the run before any file is written.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.operations import ops
 
 from bastion.apps import App
 from bastion.db.migrations.autodetect import Changes, RenameHook, SchemaReplay, render_ops
 from bastion.db.migrations.errors import MigrationError
+from bastion.db.migrations.existing_rows import fill_existing_rows, model_fields
 from bastion.db.migrations.project import (
     DirectoryFor,
     MigrationScripts,
@@ -90,8 +97,10 @@ def make_migrations(
 
     Raises:
         UnknownAppError: no app has ``app_label``.
-        MigrationError: the existing migrations cannot be loaded or replayed, or an empty
-            migration was asked for without saying which app.
+        MigrationError: the existing migrations cannot be loaded or replayed, an empty
+            migration was asked for without saying which app, or a new NOT NULL column of
+            an existing table has no constant default to fill its rows with (nothing is
+            written then).
     """
     every = as_apps(apps)
     targets = select_apps(every, app_label)
@@ -107,13 +116,21 @@ def make_migrations(
         return [write_revision(scripts.directories[app.label], text)]
     written: list[Path] = []
     with SchemaReplay(scripts) as replay:
+        found: list[Changes] = []
         for app in _foreign_key_order(targets, models):
             changes = replay.diff(app.label, models.metadata_for(app.label), rename)
-            if changes is None:
-                continue
+            if changes is not None:
+                found.append(changes)
+        # Every app is checked before any file is written, so that a refused column leaves
+        # no other app's migration behind.
+        upgrades = [
+            fill_existing_rows(changes.upgrade_ops, model_fields(models, changes.app_label))
+            for changes in found
+        ]
+        for changes, upgrade in zip(found, upgrades, strict=True):
             # Reload: an app handled earlier in this run may have a new head to depend on.
             scripts = MigrationScripts(every, directory_for)
-            written.append(_write_changes(scripts, changes, message, models, replay))
+            written.append(_write_changes(scripts, changes, upgrade, message, models, replay))
     return written
 
 
@@ -141,14 +158,20 @@ def _models_of(apps: Sequence[App], registry: ModelRegistry | None) -> ModelRegi
 def _write_changes(
     scripts: MigrationScripts,
     changes: Changes,
+    upgrade_ops: ops.UpgradeOps,
     message: str | None,
     models: ModelRegistry,
     replay: SchemaReplay,
 ) -> Path:
+    """Write one app's migration; ``upgrade_ops`` is its upgrade as it is to be written.
+
+    The name comes from the detected changes, so the step that only drops the temporary
+    server defaults does not turn ``add_shop_item_flag`` into ``..._and_more``.
+    """
     label = changes.app_label
     first = not scripts.revisions(label)
     name = message or suggest_name(changes.upgrade_ops, first=first)
-    upgrade, up_imports = render_ops(changes.upgrade_ops)
+    upgrade, up_imports = render_ops(upgrade_ops)
     downgrade, down_imports = render_ops(changes.downgrade_ops)
     owners = _table_owners(models)
     depends = sorted(
