@@ -83,6 +83,26 @@ def stored(app: Bastion) -> list[WebAuthnCredential]:
     return found
 
 
+@pytest.mark.parametrize("site", ["http://127.0.0.1:8000", "https://[::1]/", "http://10.0.0.5"])
+def test_an_ip_address_is_no_relying_party(site: str) -> None:
+    settings = Settings(SECRET_KEY="k" * 50, SITE_URL=site)
+    with pytest.raises(ImproperlyConfigured, match="need a domain name"):
+        passkeys.rp_id(settings)
+
+
+def test_the_setup_page_does_not_offer_passkeys_on_an_ip_address(tmp_path: Path) -> None:
+    with cheap_hashers():
+        application = make_passkey_app(tmp_path / "ip.sqlite3", SITE_URL="http://127.0.0.1:8000")
+        try:
+            create_user(application, EMAIL)
+            client = logged_in(application)
+            page = client.get(SETUP)
+            assert "<svg" in page.text  # the app is offered
+            assert f'href="{LIST}"' not in page.text  # a passkey would fail: not offered
+        finally:
+            application.close()
+
+
 def test_rp_id_and_origin_come_from_site_url() -> None:
     settings = Settings(SECRET_KEY="k" * 50, SITE_URL="https://login.example.org:8443/app/")
     assert passkeys.rp_id(settings) == "login.example.org"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -72,8 +73,21 @@ def _site(settings: Any) -> tuple[str, str]:
     if site.scheme not in ("http", "https") or not site.hostname:
         raise ImproperlyConfigured("Passkeys need SITE_URL (the site's public https:// URL).")
     host = site.hostname
+    if _is_ip(host):
+        raise ImproperlyConfigured(
+            f"Passkeys need a domain name in SITE_URL, not the address {host}: browsers refuse "
+            "an IP address as the relying party (in development use http://localhost:PORT)."
+        )
     port = f":{site.port}" if site.port is not None else ""
     return host, f"{site.scheme}://{host}{port}"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def rp_id(settings: Any) -> str:
