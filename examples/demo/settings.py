@@ -22,8 +22,9 @@ DATABASE_URL = f"sqlite:///{Path(BASE_DIR) / 'demo.sqlite3'}"
 
 # Password-reset mail builds its links on SITE_URL (never on the request's Host header): the
 # address `make demo` serves on. Passkeys take their relying party from it too, and browsers
-# refuse an IP address there, hence localhost rather than 127.0.0.1. Mail goes to the console (the runserver's stderr) unless
-# EMAIL_URL says otherwise, e.g. smtp+starttls://user:password@smtp.example.com:587.
+# refuse an IP address there, hence localhost rather than 127.0.0.1. Mail goes to the console
+# (the runserver's stderr) unless EMAIL_URL says otherwise, e.g.
+# smtp+starttls://user:password@smtp.example.com:587.
 SITE_URL = "http://localhost:8000"
 EMAIL_URL = "console://"
 DEFAULT_FROM_EMAIL = "demo@example.com"
