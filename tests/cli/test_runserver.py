@@ -18,6 +18,7 @@ from bastion.cli.commands import runserver
 from bastion.cli.commands.runserver import (
     Address,
     DevServer,
+    _site_on_this_server,
     check_address,
     make_server,
     parse_addrport,
@@ -95,6 +96,25 @@ def test_address_is_loopback(host: str, loopback: bool) -> None:
 def test_address_url() -> None:
     assert Address("127.0.0.1", 8000).url == "http://127.0.0.1:8000/"
     assert Address("::1", 8001).url == "http://[::1]:8001/"
+
+
+@pytest.mark.parametrize(
+    ("site", "address", "shown"),
+    [
+        ("http://localhost:8000", Address("127.0.0.1", 8000), "http://localhost:8000/"),
+        ("http://localhost:8000/", Address("::1", 8000), "http://localhost:8000/"),
+        ("http://127.0.0.1:8000", Address("127.0.0.1", 8000), None),  # the same URL
+        ("http://localhost:8001", Address("127.0.0.1", 8000), None),  # another server
+        ("https://localhost:8000", Address("127.0.0.1", 8000), None),  # runserver is http
+        ("http://example.com:8000", Address("127.0.0.1", 8000), None),  # not this machine
+        ("http://localhost:8000", Address("0.0.0.0", 8000), None),
+        ("", Address("127.0.0.1", 8000), None),
+    ],
+)
+def test_the_banner_points_at_site_url_when_it_names_this_server(
+    site: str, address: Address, shown: str | None
+) -> None:
+    assert _site_on_this_server(site, address) == shown
 
 
 def test_check_address_loopback_needs_no_flag() -> None:

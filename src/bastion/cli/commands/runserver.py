@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import click
@@ -241,10 +242,28 @@ def serve(server: DevServer) -> None:
 def _banner(app: Bastion, address: Address, *, reload: bool) -> str:
     debug = "on" if app.settings.DEBUG else "off"
     reloading = "with autoreload" if reload else "without autoreload"
+    site = _site_on_this_server(str(app.settings.SITE_URL or ""), address)
+    hint = f"Open {site} (SITE_URL: reset links and passkeys use it).\n" if site else ""
     return (
         f"Bastion development server at {address.url} (DEBUG {debug}, {reloading}).\n"
-        "Quit with CONTROL-C."
+        f"{hint}Quit with CONTROL-C."
     )
+
+
+def _site_on_this_server(site_url: str, address: Address) -> str | None:
+    """``SITE_URL`` when it names this loopback server by another name, else None.
+
+    The demo and new projects say ``http://localhost:8000`` (browsers refuse an IP address
+    for passkeys) while the server listens on ``127.0.0.1``: a page opened there would be
+    another origin than the one reset links and passkeys are made for.
+    """
+    site = urlsplit(site_url)
+    if site.scheme != "http" or site.hostname is None or site.port != address.port:
+        return None
+    same = Address(site.hostname, address.port)
+    if not (same.is_loopback and address.is_loopback) or same.url == address.url:
+        return None
+    return same.url
 
 
 def _serve_child(app_ref: str, cwd: str, host: str, port: int) -> None:
