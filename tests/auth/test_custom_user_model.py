@@ -120,6 +120,10 @@ def test_a_second_choice_in_one_process_is_refused(used: dict[str, Any]) -> None
     assert "AUTH_USER_MODEL is already 'accounts.User'" in used["second_choice"]
 
 
+def test_password_reset_by_mail_with_uuid_keys(used: dict[str, Any]) -> None:
+    assert used["reset"] == {"asked": 303, "done": 303, "login": 303}
+
+
 def test_createsuperuser_asks_for_the_login_field(used: dict[str, Any]) -> None:
     assert used["superuser_fields"] == {"username": "root"}
 

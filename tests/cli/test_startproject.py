@@ -7,11 +7,13 @@ import stat
 import subprocess
 import sys
 import tomllib
+import types
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from bastion.auth.mfa import passkeys
 from bastion.cli import cli
 from bastion.cli.commands.startproject import (
     INSECURE_PREFIX,
@@ -20,6 +22,8 @@ from bastion.cli.commands.startproject import (
     plan_project,
 )
 from bastion.settings.core import secret_key_problem
+from bastion.settings.loading import load_settings
+from bastion.validators import validate_email
 
 EXPECTED_FILES = {
     ".gitignore",
@@ -120,6 +124,19 @@ def test_generated_settings_values(tmp_path: Path) -> None:
     assert "BASE_DIR = str(Path(__file__).resolve().parent.parent)" in text
     for variable in ("BASTION_DEBUG=false", "BASTION_SECRET_KEY", "BASTION_ALLOWED_HOSTS"):
         assert variable in text
+
+
+def test_generated_settings_can_mail_and_offer_passkeys(tmp_path: Path) -> None:
+    """The development SITE_URL gives a sender the mailer accepts (not ``noreply@localhost``)
+    and a passkey relying party browsers accept (not an IP address)."""
+    create_project("mysite", tmp_path)
+    source = (tmp_path / "mysite" / "settings.py").read_text()
+    module = types.ModuleType("generated_settings")
+    module.__file__ = str(tmp_path / "mysite" / "settings.py")
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    settings = load_settings(module, environ={})
+    validate_email(settings.from_email)
+    assert passkeys.rp_id(settings) == "localhost"
 
 
 def test_secret_key_is_never_printed(runner: CliRunner, tmp_path: Path) -> None:

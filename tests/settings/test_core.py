@@ -10,6 +10,7 @@ from bastion.settings.core import (
     redact_url,
     secret_key_problem,
 )
+from bastion.validators import validate_email
 
 STRONG_KEY = "k3J9-vQ2xZ8_pL4mN7bR1tY6wE5uI0oA3sD9fG2hJ8kL7zX4cV1bN6mQ5wE8rT"
 
@@ -166,5 +167,9 @@ def test_proxy_config_trusts_peers_and_bounds_its_cache() -> None:
 def test_from_email_defaults_to_noreply_at_the_site() -> None:
     assert Settings(SITE_URL="https://shop.example.com").from_email == "noreply@shop.example.com"
     assert Settings(DEFAULT_FROM_EMAIL="a@b.example").from_email == "a@b.example"
+    # A new project's SITE_URL: the sender must still be an address the mailer accepts.
+    local = Settings(SITE_URL="http://localhost:8000").from_email
+    assert local == "noreply@localhost.localdomain"
+    validate_email(local)
     with pytest.raises(ImproperlyConfigured, match="DEFAULT_FROM_EMAIL"):
         _ = Settings().from_email

@@ -173,7 +173,11 @@ class Settings:
 
     @property
     def from_email(self) -> str:
-        """``DEFAULT_FROM_EMAIL``, else ``noreply@`` the host of ``SITE_URL``."""
+        """``DEFAULT_FROM_EMAIL``, else ``noreply@`` the host of ``SITE_URL``.
+
+        A host without a dot (``localhost`` in development) is not a mail domain the address
+        validator accepts, so it becomes ``<host>.localdomain``, the conventional name for it.
+        """
         if self.DEFAULT_FROM_EMAIL:
             return self.DEFAULT_FROM_EMAIL
         host = urlsplit(self.SITE_URL).hostname
@@ -181,7 +185,7 @@ class Settings:
             raise ImproperlyConfigured(
                 "Set DEFAULT_FROM_EMAIL (or SITE_URL) so that Bastion's mail has a sender."
             )
-        return f"noreply@{host}"
+        return f"noreply@{host}" if "." in host else f"noreply@{host}.localdomain"
 
     @property
     def database_urls(self) -> dict[str, str]:

@@ -45,10 +45,44 @@ def build(database_url: str, user_model: str = "accounts.User") -> Bastion:
         DATABASE_URL=database_url,
         SESSIONS=SessionConfig(backend="cache"),
         AUTH_USER_MODEL=user_model,
+        SITE_URL="https://testserver",
+        EMAIL_URL="memory://",
         BASE_DIR=str(HERE),
     )
     apps = [auth_app, App("accounts"), App("shop")]
     return Bastion(settings, routes=[path("whoami/", whoami)], apps=apps)
+
+
+def csrf(page: Any) -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None, "the page has no CSRF input"
+    return token.group(1)
+
+
+def reset_password(app: Bastion, email: str, username: str) -> dict[str, Any]:
+    """Reset by mail (the link carries the UUID key), then log in by username with it."""
+    client = Client(app)
+    asked = client.post(
+        "/accounts/password_reset/",
+        data={"email": email, "csrf_token": csrf(client.get("/accounts/password_reset/"))},
+    )
+    link = re.search(r"https://testserver(/accounts/reset/\S+/)", app.mailer.outbox[-1].body)
+    assert link is not None
+    path = link.group(1)
+    new = "a brand new passphrase for 2027"
+    done = client.post(
+        path,
+        data={"new_password1": new, "new_password2": new, "csrf_token": csrf(client.get(path))},
+    )
+    login = client.post(
+        "/accounts/login/",
+        data={
+            "email": username,
+            "password": new,
+            "csrf_token": csrf(client.get("/accounts/login/")),
+        },
+    )
+    return {"asked": asked.status_code, "done": done.status_code, "login": login.status_code}
 
 
 def make(database_url: str) -> dict[str, Any]:
@@ -114,6 +148,7 @@ def use(database_url: str) -> dict[str, Any]:
         )
         result["login_status"] = login.status_code
         result["whoami"] = client.get("/whoami/").json()
+        result["reset"] = reset_password(app, "ann@example.com", "ann")
     with app.databases.activate():
         result["audit_kinds"] = sorted({e.kind for e in AuditEvent.objects.filter(user_id=bob.pk)})
         app.databases.release()
