@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -24,8 +25,10 @@ from bastion.db.engine import Databases
 from bastion.db.migrations import (
     NAMING_CONVENTION,
     MigrationError,
+    MigrationNow,
     make_migrations,
     migrate,
+    migration_now,
     pending_changes,
     sql_migrate,
 )
@@ -247,12 +250,30 @@ def make_code() -> str:
     return uuid.uuid4().hex[:8]
 
 
+def right_now() -> dt.datetime:
+    """``timezone.now`` as a project writes it: a default computed for each row."""
+    return dt.datetime.now(dt.UTC)
+
+
+class LocalDateTimeField(models.DateTimeField):
+    """A project's field that stores local time everywhere: not what migration_now() writes."""
+
+    def db_converter(self, vendor: str) -> Callable[[Any], Any] | None:
+        return lambda value: value.astimezone(dt.timezone(dt.timedelta(hours=1)))
+
+
 @pytest.mark.parametrize(
     ("field", "reason"),
     [
         (models.CharField(max_length=10), "no default"),
         (models.CharField(max_length=10, default=None), "no default"),
-        (models.DateTimeField(auto_now_add=True), "no default: auto_now/auto_now_add"),
+        (
+            models.DateTimeField(default=right_now),
+            "default right_now is a function, computed for each row; for when a row was "
+            "written, auto_now_add=True fills with the migration's time",
+        ),
+        (models.DateTimeField(auto_now_add=True, unique=True), "unique: one time for every"),
+        (LocalDateTimeField(auto_now=True), "auto_now/auto_now_add on LocalDateTimeField"),
         (models.UUIDField(default=uuid.uuid4), "default uuid4 is a function"),
         (models.CharField(max_length=8, default=make_code), "default make_code is a function"),
         (models.IntegerField(default=lambda: 1), "default <lambda> is a function"),
@@ -408,3 +429,190 @@ def test_a_function_default_takes_the_three_documented_migrations(
     assert len(codes) == len(set(codes)) == 3
     assert all(isinstance(code, uuid.UUID) for code in codes)
     assert pending_changes([app], registry=registry) == []
+
+
+def timestamps() -> dict[str, models.Field[Any]]:
+    """The fields Django users add to an existing model most often."""
+    return {
+        "created": models.DateTimeField(auto_now_add=True),
+        "updated": models.DateTimeField(auto_now=True),
+        "day": models.DateField(auto_now_add=True),
+    }
+
+
+def test_auto_now_columns_get_the_time_of_the_migration(
+    databases: Databases, engine: sa.Engine, app: App, define_item: DefineItem
+) -> None:
+    define_item()
+    make(app)
+    migrate(databases, [app])
+    with databases.activate():
+        old = define_item()
+        old.objects.create(title="first")
+        old.objects.create(title="second")
+    item = define_item(**timestamps())
+    [path] = make(app)
+    assert path.name.startswith(f"{app.label}_0002_add_")
+
+    before = dt.datetime.now(dt.UTC)
+    migrate(databases, [app])
+    after = dt.datetime.now(dt.UTC)
+
+    with databases.activate():
+        rows = list(item.objects.order_by("id"))
+        item.objects.create(title="third")
+        new = item.objects.get(title="third")
+    assert [row.title for row in rows] == ["first", "second"]
+    created = rows[0].created
+    assert created.utcoffset() == dt.timedelta(0)
+    assert before <= created <= after
+    # One time for every row and every column: the time of the migration.
+    assert {(row.created, row.updated, row.day) for row in rows} == {
+        (created, created, created.date())
+    }
+    assert type(rows[0].day) is dt.date
+    assert after <= new.created <= new.updated  # the ORM reads the clock for each field
+    assert new.created.date() <= new.day <= dt.datetime.now(dt.UTC).date()
+    table = f"{app.label}_item"
+    columns = {c["name"]: c for c in sa.inspect(engine).get_columns(table)}
+    for name in ("created", "updated", "day"):
+        assert (columns[name]["nullable"], columns[name]["default"]) == (False, None), name
+    assert pending_changes([app], registry=registry) == []
+    assert make(app) == []
+    # And back: the downgrade drops the columns and keeps the rows.
+    migrate(databases, [app], app.label, "0001")
+    assert [c["name"] for c in sa.inspect(engine).get_columns(table)] == ["id", "title"]
+    with engine.connect() as connection:
+        titles = connection.execute(sa.text(f"SELECT title FROM {table} ORDER BY id")).all()
+    assert titles == [("first",), ("second",), ("third",)]
+
+
+def test_the_migration_sets_auto_now_columns_with_a_bound_time(
+    app: App, define_item: DefineItem
+) -> None:
+    define_item()
+    make(app)
+    define_item(
+        **timestamps(),
+        flag=models.BooleanField(default=False),
+        # A constant default wins, as for any field; a function is no constant.
+        stamped=models.DateTimeField(auto_now_add=True, default=AT),
+        seen=models.DateTimeField(auto_now=True, default=right_now),
+    )
+
+    [path] = make(app)
+
+    source = path.read_text()
+    table = f"{app.label}_item"
+    assert "from bastion.db.migrations import migration_now\n" in source
+    assert source.count("now = migration_now(op.get_context().dialect.name)\n") == 1
+    assert (
+        f"    op.execute(\n"
+        f"        sa.table({table!r}, sa.column('created'), sa.column('updated'), "
+        "sa.column('day'), sa.column('seen'))\n"
+        "        .update()\n"
+        "        .values({'created': now.datetime, 'updated': now.datetime, 'day': now.date, "
+        "'seen': now.datetime})\n"
+        "    )\n\n"
+    ) in source
+    assert "# Rows already in the table get the time this migration runs" in source
+    upgrade = source.split("def upgrade")[1].split("def downgrade")[0]
+    assert "sa.Column('created', sa.DateTime(timezone=True)" in upgrade
+    assert "sa.Column('day', sa.Date(), autoincrement=False, nullable=True)" in upgrade
+    assert "sa.Column('stamped'" in upgrade
+    assert "'2024-01-02 01:04:05.600000')" in upgrade  # stamped's server default
+    made_not_null = "\n               nullable=False)"
+    assert upgrade.count(made_not_null) == 4  # the three timestamps and seen
+    assert upgrade.index("add_column") < upgrade.index("op.execute(")
+    assert upgrade.index("op.execute(") < upgrade.index(made_not_null)
+
+
+def test_every_table_gets_the_same_time(
+    databases: Databases, app: App, define_item: DefineItem
+) -> None:
+    def define_note(**fields: models.Field[Any]) -> type[models.Model]:
+        meta = type("Meta", (), {"app_label": app.label})
+        text = models.CharField(max_length=10, default="")
+        body = {"__module__": __name__, "__qualname__": "Note", "Meta": meta, "text": text}
+        return type("Note", (models.Model,), {**body, **fields})
+
+    define_item()
+    define_note()
+    make(app)
+    migrate(databases, [app])
+    with databases.activate():
+        define_item().objects.create(title="old")
+        define_note().objects.create()
+    item = define_item(created=models.DateTimeField(auto_now_add=True))
+    note = define_note(created=models.DateTimeField(auto_now_add=True))
+    [path] = make(app)
+    assert path.read_text().count("migration_now(") == 1
+
+    migrate(databases, [app])
+
+    with databases.activate():
+        assert item.objects.get().created == note.objects.get().created
+
+
+@pytest.mark.parametrize(
+    ("dialect", "update", "not_null"),
+    [
+        (
+            "postgresql",
+            r"SET created='\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00', day='[-\d]{10}';",
+            "ALTER COLUMN created SET NOT NULL;",
+        ),
+        (
+            "mysql",
+            r"SET created='\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}', day='[-\d]{10}';",
+            "CHANGE created created DATETIME(6) NOT NULL;",
+        ),
+    ],
+)
+def test_sql_migrate_shows_the_time_it_was_written_out(
+    app: App, define_item: DefineItem, dialect: str, update: str, not_null: str
+) -> None:
+    define_item()
+    make(app)
+    define_item(
+        created=models.DateTimeField(auto_now_add=True), day=models.DateField(auto_now=True)
+    )
+    make(app)
+
+    sql = sql_migrate([app], "0002", dialect, app_label=app.label)
+
+    assert re.search(f"UPDATE {app.label}_item {update}", sql), sql
+    assert not_null in sql
+
+
+PROBE = dt.datetime(2024, 3, 1, 23, 30, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=-2)))
+"""An instant whose date is a day later in UTC."""
+
+
+@pytest.mark.parametrize(
+    ("dialect", "stored"),
+    [
+        ("postgresql", (PROBE, dt.date(2024, 3, 2))),
+        ("mysql", (dt.datetime(2024, 3, 2, 1, 30, 0, 5), dt.date(2024, 3, 2))),
+        ("mariadb", (dt.datetime(2024, 3, 2, 1, 30, 0, 5), dt.date(2024, 3, 2))),
+        ("sqlite", ("2024-03-02 01:30:00.000005", "2024-03-02")),
+    ],
+)
+def test_migration_now_binds_the_time_as_the_fields_store_it(
+    dialect: str, stored: tuple[object, object]
+) -> None:
+    before = dt.datetime.now(dt.UTC)
+    now = migration_now(dialect)
+    assert before <= now.at <= dt.datetime.now(dt.UTC)
+    assert now.at.tzinfo is dt.UTC
+
+    probe = MigrationNow(PROBE, now.vendor)
+
+    assert (probe.datetime.value, probe.date.value) == stored
+    assert (type(probe.datetime.value), type(probe.date.value)) == tuple(map(type, stored))
+    assert isinstance(probe.datetime, sa.BindParameter)
+
+
+def test_migration_now_refuses_an_unknown_database() -> None:
+    with pytest.raises(MigrationError, match="'oracle' database; migrations run on PostgreSQL"):
+        migration_now("oracle")

@@ -13,7 +13,14 @@ from bastion.db import migrations
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "migrations.md"
 COMMANDS = ["makemigrations", "migrate", "showmigrations", "sqlmigrate"]
-FUNCTIONS = ["make_migrations", "migrate", "show_migrations", "sql_migrate", "pending_changes"]
+FUNCTIONS = [
+    "make_migrations",
+    "migrate",
+    "show_migrations",
+    "sql_migrate",
+    "pending_changes",
+    "migration_now",
+]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -3,7 +3,8 @@
 ``make_migrations`` compares the models with what the existing migration files build and
 writes a migration per changed app; ``migrate`` applies them (or unapplies down to a target);
 ``show_migrations`` says what a database has; ``sql_migrate`` shows one migration's SQL;
-``pending_changes`` lists model changes that still need a migration (for ``bastion check``).
+``pending_changes`` lists model changes that still need a migration (for ``bastion check``);
+``migration_now`` gives migrations the time they run, as date and time fields store it.
 The ``bastion`` commands ``makemigrations``, ``migrate``, ``showmigrations`` and
 ``sqlmigrate`` are thin wrappers over these functions. See docs/migrations.md.
 """
@@ -29,12 +30,14 @@ from bastion.db.migrations.swappable import (
     swappable_dependency,
     swappable_target,
 )
+from bastion.db.migrations.timestamps import MigrationNow, migration_now
 
 __all__ = [
     "NAMING_CONVENTION",
     "VERSION_TABLE",
     "ZERO",
     "MigrationError",
+    "MigrationNow",
     "MigrationStatus",
     "MigrationStep",
     "PendingChange",
@@ -44,6 +47,7 @@ __all__ = [
     "load_models",
     "make_migrations",
     "migrate",
+    "migration_now",
     "migrations_dir",
     "pending_changes",
     "replaying",

@@ -16,8 +16,14 @@ Strings stay Python strings in the migration: SQLAlchemy quotes them when it wri
 for each database (MariaDB's backslashes included), so a default such as ``it's \\ here``
 cannot break the SQL.
 
-A column that cannot be filled that way is refused with a :class:`MigrationError` before
-any file is written: no default, a default computed per row (``uuid.uuid4``,
+A date or time column that ``save()`` fills (``auto_now``, ``auto_now_add``) and that has no
+constant default means "when the row was written"; for the rows already there, the honest
+answer is when the migration runs. Such a column is added nullable, set in every row to the
+time the migration runs (:func:`.timestamps.migration_now`, bound as a parameter in the
+form the field stores on the database at hand), and made NOT NULL in the second step.
+
+Any other column that cannot be filled that way is refused with a :class:`MigrationError`
+before any file is written: no default, a default computed per row (``uuid.uuid4``,
 ``timezone.now``, a lambda), a default with no SQL literal, or a unique column (one value
 for every row breaks uniqueness from the second row on). Filling such a column would mean
 calling the function once per row inside the migration, and the migration would then import
@@ -45,8 +51,15 @@ from alembic.autogenerate.render import renderers
 from alembic.operations import ops
 
 from bastion.db.migrations.errors import MigrationError
+from bastion.db.migrations.timestamps import (
+    DIALECT_NAMES,
+    TimeKind,
+    set_on_save,
+    stores_time_as_usual,
+)
 from bastion.db.models.fields.base import NOT_PROVIDED, Field
 from bastion.db.models.fields.structured import JSONField
+from bastion.db.models.fields.temporal import DateField, DateTimeField
 from bastion.db.models.registry import ModelRegistry
 from bastion.exceptions import ValidationError
 
@@ -55,15 +68,8 @@ __all__ = ["ColumnKey", "PortableDefault", "fill_existing_rows", "model_fields"]
 ColumnKey = tuple[str, str]
 """``(table, column)``."""
 
-VENDORS = ("postgresql", "mysql", "sqlite")
+VENDORS = tuple(DIALECT_NAMES)
 """The databases a migration must run on, by the vendor names fields convert values for."""
-
-DIALECT_NAMES = {
-    "postgresql": ("postgresql",),
-    "mysql": ("mysql", "mariadb"),
-    "sqlite": ("sqlite",),
-}
-"""SQLAlchemy's dialect names of each vendor (MariaDB URLs may use either name)."""
 
 CONSTANT_FACTORIES: tuple[type, ...] = (dict, list, tuple, str, int, float, bool, decimal.Decimal)
 """Callable defaults that return the same empty value on every call (``default=dict``): their
@@ -73,6 +79,13 @@ FILL_NOTE = (
     "# Rows already in the table get the default above; then the server default goes,\n"
     "# as the models have none (Bastion applies model defaults in Python)."
 )
+
+NOW_NOTE = (
+    "# Rows already in the table get the time this migration runs, as auto_now and\n"
+    "# auto_now_add would have set it when they were written; then the columns become NOT NULL."
+)
+
+NOW_IMPORT = "from bastion.db.migrations import migration_now"
 
 
 class _Unfillable(Exception):
@@ -102,6 +115,47 @@ class _FillNote(ops.MigrateOperation):
 def _render_note(_context: AutogenContext, _op: _FillNote) -> list[str]:
     """The note's lines (Alembic indents each line it is given, not the lines of one)."""
     return FILL_NOTE.splitlines()
+
+
+class _FillWithNow(ops.MigrateOperation):
+    """Set new ``auto_now``/``auto_now_add`` columns, in every row, to the migration's time.
+
+    Args:
+        table: the table.
+        columns: each column with the kind of field it belongs to.
+        schema: the table's schema.
+    """
+
+    def __init__(self, table: str, columns: list[tuple[str, TimeKind]], schema: str | None) -> None:
+        self.table = table
+        self.columns = columns
+        self.schema = schema
+        self.takes_time = False
+        """Whether this step reads the clock (the first such step of a migration does)."""
+
+
+@renderers.dispatch_for(_FillWithNow)
+def _render_fill_with_now(context: AutogenContext, op: _FillWithNow) -> list[str]:
+    """An ``UPDATE`` of the whole table with the time bound as parameters.
+
+    Built with ``sa.table()`` so that SQLAlchemy quotes the names for each database.
+    """
+    context.imports.add(NOW_IMPORT)
+    lines = NOW_NOTE.splitlines()
+    if op.takes_time:
+        lines.append("now = migration_now(op.get_context().dialect.name)")
+    columns = "".join(f", sa.column({name!r})" for name, _kind in op.columns)
+    schema = f", schema={op.schema!r}" if op.schema is not None else ""
+    values = ", ".join(f"{name!r}: now.{kind}" for name, kind in op.columns)
+    return [
+        *lines,
+        "op.execute(",
+        f"    sa.table({op.table!r}{columns}{schema})",
+        "    .update()",
+        f"    .values({{{values}}})",
+        ")",
+        "",
+    ]
 
 
 def model_fields(registry: ModelRegistry, app_label: str) -> dict[ColumnKey, Field[Any]]:
@@ -151,30 +205,47 @@ def fill_existing_rows(
             result.append(op)
     if problems:
         raise MigrationError(_refusal(problems))
+    # One reading of the clock for the whole migration: every table gets the same time.
+    first = next((op for op in result if isinstance(op, _FillWithNow)), None)
+    if first is not None:
+        first.takes_time = True
     return ops.UpgradeOps(ops=result)
 
 
 def _fill_table(
     table_ops: ops.ModifyTableOps, fields: Mapping[ColumnKey, Field[Any]], problems: list[str]
 ) -> list[ops.MigrateOperation]:
-    """One table's operations, then (if it needed any) the step dropping the server defaults.
+    """One table's operations, then (if it needed any) the steps that fill and finish them.
 
-    Two batches, not one: on SQLite a batch that must rebuild the table copies the old
-    rows into the final shape, which would already lack the default that fills them.
+    The columns filled from a default get it as a server default, dropped in a second batch;
+    those filled with the time are added nullable, set by an ``UPDATE`` between the two
+    batches, and made NOT NULL in the second. Two batches, not one: on SQLite a batch that
+    must rebuild the table copies the old rows into the final shape, which would already
+    lack the default that fills them (or be NOT NULL before they have a value).
     """
     table = table_ops.table_name
     kept: list[ops.MigrateOperation] = []
     drops: list[ops.MigrateOperation] = []
+    timed: list[tuple[str, TimeKind]] = []
+    not_null: list[ops.MigrateOperation] = []
     for op in table_ops.ops:
         if not _needs_value(op):
             kept.append(op)
             continue
         column = op.column
+        field = fields.get((table, column.name))
         try:
-            source = _default_source(column, fields.get((table, column.name)))
+            kind = _time_of_migration(column, field)
+            # A timestamp is filled with the time, which needs no server default.
+            source = _default_source(column, field) if kind is None else ""
         except _Unfillable as exc:
             problems.append(f"{table}.{column.name} ({exc})")
             kept.append(op)
+            continue
+        if kind is not None:
+            kept.append(ops.AddColumnOp(table, _nullable(column), schema=op.schema))
+            timed.append((column.name, kind))
+            not_null.append(_not_null(table, column, op.schema))
             continue
         kept.append(ops.AddColumnOp(table, _with_server_default(column, source), schema=op.schema))
         drops.append(
@@ -187,9 +258,14 @@ def _fill_table(
                 modify_server_default=None,
             )
         )
-    filled: list[ops.MigrateOperation] = [ops.ModifyTableOps(table, kept, schema=table_ops.schema)]
-    if drops:
-        filled.append(ops.ModifyTableOps(table, [_FillNote(), *drops], schema=table_ops.schema))
+    schema = table_ops.schema
+    filled: list[ops.MigrateOperation] = [ops.ModifyTableOps(table, kept, schema=schema)]
+    finish: list[ops.MigrateOperation] = [_FillNote(), *drops] if drops else []
+    if timed:
+        filled.append(_FillWithNow(table, timed, schema))
+        finish.extend(not_null)
+    if finish:
+        filled.append(ops.ModifyTableOps(table, finish, schema=schema))
     return filled
 
 
@@ -199,6 +275,25 @@ def _needs_value(op: ops.MigrateOperation) -> TypeGuard[ops.AddColumnOp]:
         isinstance(op, ops.AddColumnOp)
         and not op.column.nullable
         and op.column.server_default is None
+    )
+
+
+def _nullable(column: sa.Column[Any]) -> sa.Column[Any]:
+    """A copy of ``column`` (the models' own stays NOT NULL) that allows NULL for now."""
+    copy = column._copy()
+    copy.nullable = True
+    return copy
+
+
+def _not_null(table: str, column: sa.Column[Any], schema: str | None) -> ops.AlterColumnOp:
+    """The step making ``column`` NOT NULL once its rows have a value, as the models have it."""
+    return ops.AlterColumnOp(
+        table,
+        column.name,
+        schema=schema,
+        existing_type=column.type,
+        existing_nullable=True,
+        modify_nullable=False,
     )
 
 
@@ -235,23 +330,42 @@ def _constant_default(column: sa.Column[Any], field: Field[Any] | None) -> Any:
         default = getattr(column.default.arg, "__wrapped__", column.default.arg)
     else:
         default = NOT_PROVIDED
-    if default is NOT_PROVIDED and _set_on_save(field):
-        raise _Unfillable("no default: auto_now/auto_now_add only set it when a row is saved")
     if default is NOT_PROVIDED or default is None:
         raise _Unfillable("no default")
     if default in CONSTANT_FACTORIES:
         return default()
     if callable(default):
         name = getattr(default, "__qualname__", None) or repr(default)
-        raise _Unfillable(f"default {name} is a function, computed for each row")
+        hint = ""
+        if isinstance(field, (DateField, DateTimeField)):
+            hint = "; for when a row was written, auto_now_add=True fills with the migration's time"
+        raise _Unfillable(f"default {name} is a function, computed for each row{hint}")
     if isinstance(default, sa.ClauseElement):
         raise _Unfillable("default is a SQL expression")
     return default
 
 
-def _set_on_save(field: Field[Any] | None) -> bool:
-    """A date or time field that ``save()`` fills (``auto_now``, ``auto_now_add``)."""
-    return any(getattr(field, flag, False) for flag in ("auto_now", "auto_now_add"))
+def _time_of_migration(column: sa.Column[Any], field: Field[Any] | None) -> TimeKind | None:
+    """The kind of field whose rows get the migration's time, or None for any other column.
+
+    That is an ``auto_now``/``auto_now_add`` field without a constant default (one given
+    wins, as for any field): its value means "when the row was written".
+
+    Raises:
+        _Unfillable: the column is unique, or the field stores times in a way of its own.
+    """
+    kind = set_on_save(field)
+    if kind is None or field is None:
+        return None
+    default = field.default
+    if default is not NOT_PROVIDED and default is not None and not callable(default):
+        return None
+    if column.unique:
+        raise _Unfillable("unique: one time for every row would repeat a value")
+    if not stores_time_as_usual(field, kind):
+        name = type(field).__name__
+        raise _Unfillable(f"auto_now/auto_now_add on {name}, which stores times its own way")
+    return kind
 
 
 def _stored(value: Any, column: sa.Column[Any], field: Field[Any] | None, vendor: str) -> Any:

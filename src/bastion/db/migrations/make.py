@@ -8,8 +8,9 @@ Apps are handled in foreign-key order, so in one run an app's new table exists a
 revision before another app's migration that points at it.
 
 A new NOT NULL column of an existing table gets its model default as a temporary server
-default, which fills the rows already there (:mod:`.existing_rows`); a column that cannot
-be filled so stops the run before any file is written.
+default, which fills the rows already there, or, for an ``auto_now``/``auto_now_add``
+field, the time the migration runs (:mod:`.existing_rows`); a column that cannot be filled
+so stops the run before any file is written.
 """
 
 from __future__ import annotations
@@ -99,8 +100,8 @@ def make_migrations(
         UnknownAppError: no app has ``app_label``.
         MigrationError: the existing migrations cannot be loaded or replayed, an empty
             migration was asked for without saying which app, or a new NOT NULL column of
-            an existing table has no constant default to fill its rows with (nothing is
-            written then).
+            an existing table has no constant default to fill its rows with and is no
+            ``auto_now``/``auto_now_add`` timestamp (nothing is written then).
     """
     every = as_apps(apps)
     targets = select_apps(every, app_label)
