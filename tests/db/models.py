@@ -175,8 +175,16 @@ class Measure(models.Model):
         app_label = "dbtests"
 
 
+class Ticket(models.Model):
+    """Nothing but its generated key: an INSERT with no column to send."""
+
+    class Meta:
+        app_label = "dbtests"
+
+
 REGISTRY = models.registry
 
 ALL_MODELS = [
     Author, Tag, Article, Profile, Group, Membership, Publisher, Book, Seat, Node, Measure,
+    Ticket,
 ]  # fmt: skip

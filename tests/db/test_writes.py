@@ -213,3 +213,12 @@ def test_delete_of_an_empty_queryset_runs_nothing(db: Any, queries: Any) -> None
     assert m.Tag.objects.none().delete() == (0, {})
     assert len(queries) == before
     assert m.Tag.objects.count() == 1
+
+
+def test_a_model_of_nothing_but_its_key_is_created(db: Any) -> None:
+    one = m.Ticket.objects.create()
+    more = m.Ticket.objects.bulk_create([m.Ticket(), m.Ticket(), m.Ticket()])
+    keys = [one.pk, *(t.pk for t in more)]
+    assert None not in keys
+    assert len(set(keys)) == 4
+    assert sorted(m.Ticket.objects.values_list("pk", flat=True)) == sorted(keys)

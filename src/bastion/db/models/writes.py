@@ -35,11 +35,13 @@ _lock = threading.Lock()
 BATCH = 500
 
 
-def _compile(key: Any, build: Any, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+def _compile(
+    key: Any, build: Any, dialect: Any, column_keys: list[str] | None = None
+) -> tuple[str, tuple[str, ...] | None]:
     cached = _statements.get(key)
     if cached is not None:
         return cached
-    compiled = build().compile(dialect=dialect)
+    compiled = build().compile(dialect=dialect, column_keys=column_keys)
     positional = tuple(compiled.positiontup) if compiled.positional else None
     result = (compiled.string, positional)
     with _lock:
@@ -87,19 +89,20 @@ def _insert(model: type[Model], objs: Sequence[Model], conn: Connection) -> None
             rows: list[dict[str, sa.BindParameter[Any]]] = [
                 {c: sa.bindparam(f"r{i}_{j}") for j, c in enumerate(names)} for i in range(n)
             ]
-            stmt = (
-                table.insert().values(rows) if names else table.insert().values({pk.column: None})
-            )
+            # No column to send (a model of nothing but its generated key): DEFAULT VALUES,
+            # or MariaDB's () VALUES (), one row per statement (see below).
+            stmt = table.insert().values(rows) if names else table.insert()
             if use_returning:
                 stmt = stmt.returning(table.c[pk.column])
             return stmt
 
-        if not use_returning and returning and n > 1:
+        if n > 1 and (not names or (returning and not use_returning)):
             for obj in batch:
                 _insert(model, [obj], conn)
             continue
         key = ("insert", model, tuple(names), n, vendor, use_returning)
-        sql, positional = _compile(key, build, conn.dialect)
+        # column_keys=[]: an INSERT of no columns, not one of every column as a parameter.
+        sql, positional = _compile(key, build, conn.dialect, None if names else [])
         values: dict[str, Any] = {}
         for i, obj in enumerate(batch):
             for j, f in enumerate(fields):
