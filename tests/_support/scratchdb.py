@@ -2,6 +2,8 @@
 
 ``scratch_database("postgresql", tmp_path_factory, "sessions")`` yields the URL of a new,
 uniquely named database and drops it afterwards; ``sqlite`` is a file in a temporary folder.
+``tables_on(url, tables)`` yields that database active, with ``tables`` created for the
+block and dropped after it.
 A server that is down skips (or, under ``CI=true``, fails) through ``require_service``.
 """
 
@@ -15,7 +17,10 @@ import pytest
 import sqlalchemy as sa
 from services import require_service
 
-__all__ = ["VENDORS", "scratch_database"]
+from bastion.db import Databases
+from bastion.db.models import registry
+
+__all__ = ["VENDORS", "scratch_database", "tables_on"]
 
 VENDORS = ("sqlite", "postgresql", "mariadb")
 
@@ -57,3 +62,17 @@ def scratch_database(
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {scratch}{force}")
         admin.dispose()
+
+
+@contextmanager
+def tables_on(url: str, tables: list[sa.Table]) -> Iterator[Databases]:
+    """The database at ``url``, active, with ``tables`` made for the block, dropped after."""
+    databases = Databases({"default": url})
+    with databases.activate():
+        registry.metadata.create_all(databases.engine(), tables=tables)
+        try:
+            yield databases
+        finally:
+            databases.release()
+            registry.metadata.drop_all(databases.engine(), tables=tables)
+            databases.close()

@@ -1,5 +1,9 @@
 """Scratch databases with the auth tables (built by the app's own migrations) for the tests.
 
+``app`` is the login application of ``login_support`` on a SQLite file (cheap hashing), and
+``ann`` a user of it; modules that need another application define their own ``app``, which
+``ann`` then uses.
+
 ``db`` is one database of each kind (SQLite, PostgreSQL, MariaDB), active for the test and
 emptied afterwards; ``Document`` (integer key) and ``Folder`` (text key) are the objects
 permissions are granted on, with their permissions synced. ``queries`` records the SQL run.
@@ -8,13 +12,17 @@ permissions are granted on, with their permissions synced. ``queries`` records t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from login_support import cheap_hashers, create_user, make_app
 from scratchdb import VENDORS, scratch_database
 
+from bastion import Bastion
 from bastion.auth.apps import auth_app
+from bastion.auth.models import User
 from bastion.auth.permissions import sync_permissions
 from bastion.db import Databases, models
 from bastion.db.connection import Connection
@@ -94,3 +102,18 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> QueryLog:
 
     monkeypatch.setattr(Connection, "execute", counting)
     return log
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Bastion]:
+    with cheap_hashers():
+        application = make_app(tmp_path / "db.sqlite3")
+        try:
+            yield application
+        finally:
+            application.close()
+
+
+@pytest.fixture
+def ann(app: Bastion) -> User:
+    return create_user(app, "ann@example.com")

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from login_support import (
     PASSWORD,
-    cheap_hashers,
     create_user,
-    make_app,
     post_login,
 )
 
@@ -23,16 +19,6 @@ from bastion.auth.decorators import (
 )
 from bastion.exceptions import ImproperlyConfigured
 from bastion.testing import Client
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Bastion]:
-    with cheap_hashers():
-        application = make_app(tmp_path / "db.sqlite3")
-        try:
-            yield application
-        finally:
-            application.close()
 
 
 def as_user(app: Bastion, email: str, **extra: Any) -> Client:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from login_support import (
     PASSWORD,
-    cheap_hashers,
     create_user,
     events,
-    make_app,
     post_login,
     reload,
 )
@@ -23,16 +18,6 @@ from bastion.testing import Client
 
 SESSION = "__Host-session"
 CSRF = "__Host-csrftoken"
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Bastion]:
-    with cheap_hashers():
-        application = make_app(tmp_path / "db.sqlite3")
-        try:
-            yield application
-        finally:
-            application.close()
 
 
 @pytest.fixture

@@ -50,11 +50,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
-def ann(app: Bastion) -> User:
-    return create_user(app, "ann@example.com")
-
-
-@pytest.fixture
 def client(app: Bastion, ann: User) -> Client:
     """A browser logged in as ann (no MFA yet)."""
     browser = Client(app)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from login_support import (
     KEY,
@@ -13,7 +10,6 @@ from login_support import (
     cheap_hashers,
     create_user,
     csrf_token,
-    make_app,
     post_login,
     whoami,
 )
@@ -37,21 +33,6 @@ from bastion.settings import Settings
 from bastion.testing import Client
 
 SESSION = "__Host-session"
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Bastion]:
-    with cheap_hashers():
-        application = make_app(tmp_path / "db.sqlite3")
-        try:
-            yield application
-        finally:
-            application.close()
-
-
-@pytest.fixture
-def ann(app: Bastion) -> User:
-    return create_user(app, "ann@example.com")
 
 
 def logged_in(app: Bastion, email: str = "ann@example.com") -> Client:

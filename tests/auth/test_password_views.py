@@ -40,11 +40,6 @@ def app(tmp_path: Path) -> Iterator[Bastion]:
             application.close()
 
 
-@pytest.fixture
-def ann(app: Bastion) -> User:
-    return create_user(app, "ann@example.com")
-
-
 def logged_in(app: Bastion, email: str = "ann@example.com") -> Client:
     client = Client(app)
     assert post_login(client, email, PASSWORD).status_code == 303

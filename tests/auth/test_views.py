@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from login_support import (
     PASSWORD,
-    cheap_hashers,
     create_user,
     csrf_token,
-    make_app,
     post_login,
 )
 
@@ -22,16 +17,6 @@ from bastion.auth.urls import routes
 from bastion.testing import Client
 
 NEW_PASSWORD = "plum-tractor-velvet-41-orbit"
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Bastion]:
-    with cheap_hashers():
-        application = make_app(tmp_path / "db.sqlite3")
-        try:
-            yield application
-        finally:
-            application.close()
 
 
 def users(app: Bastion) -> list[User]:

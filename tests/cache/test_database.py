@@ -7,13 +7,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from scratchdb import VENDORS, scratch_database
+from scratchdb import VENDORS, scratch_database, tables_on
 
 from bastion.cache import Cache, cache_from_url
 from bastion.cache.backends.database import DatabaseCache
 from bastion.cache.models import CacheEntry
 from bastion.db import Databases
-from bastion.db.models import registry
 from bastion.exceptions import ImproperlyConfigured
 from bastion.settings.state import CacheConfig
 
@@ -29,16 +28,8 @@ def database_url(
 
 @pytest.fixture
 def dbs(database_url: str) -> Iterator[Databases]:
-    databases = Databases({"default": database_url})
-    table = CacheEntry._meta.table
-    with databases.activate():
-        registry.metadata.create_all(databases.engine(), tables=[table])
-        try:
-            yield databases
-        finally:
-            databases.release()
-            registry.metadata.drop_all(databases.engine(), tables=[table])
-            databases.close()
+    with tables_on(database_url, [CacheEntry._meta.table]) as databases:
+        yield databases
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import io
 from collections.abc import Callable, Iterator
 
 import pytest
-from scratchdb import VENDORS, scratch_database
+from scratchdb import VENDORS, scratch_database, tables_on
 
 from bastion.db import Databases, atomic, models
-from bastion.db.models import registry
 from bastion.db.transaction import get_connection
 from bastion.exceptions import ImproperlyConfigured, ValidationError
 from bastion.files import FileSystemStorage, InMemoryStorage
@@ -62,16 +61,10 @@ def storage(tmp_path_factory: pytest.TempPathFactory) -> FileSystemStorage:
 
 @pytest.fixture
 def db(database_url: str, storage: FileSystemStorage) -> Iterator[Databases]:
-    databases = Databases({"default": database_url})
-    table = Attachment._meta.table
-    with databases.activate():
-        registry.metadata.create_all(databases.engine(), tables=[table])
+    with tables_on(database_url, [Attachment._meta.table]) as databases:
         try:
             yield databases
         finally:
-            databases.release()
-            registry.metadata.drop_all(databases.engine(), tables=[table])
-            databases.close()
             for path in storage.root.rglob("*"):
                 if path.is_file():
                     path.unlink()

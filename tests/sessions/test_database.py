@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from scratchdb import VENDORS, scratch_database
+from scratchdb import VENDORS, scratch_database, tables_on
 
 from bastion.db import Databases
-from bastion.db.models import registry
 from bastion.sessions import DatabaseSessionStore, store_from_settings
 from bastion.sessions.models import Session
 from bastion.testing import Client
@@ -30,16 +29,8 @@ def database_url(
 @pytest.fixture
 def dbs(database_url: str) -> Iterator[Databases]:
     """The scratch database, activated, with an empty session table."""
-    databases = Databases({"default": database_url})
-    table = Session._meta.table
-    with databases.activate():
-        registry.metadata.create_all(databases.engine(), tables=[table])
-        try:
-            yield databases
-        finally:
-            databases.release()
-            registry.metadata.drop_all(databases.engine(), tables=[table])
-            databases.close()
+    with tables_on(database_url, [Session._meta.table]) as databases:
+        yield databases
 
 
 @pytest.fixture
