@@ -154,11 +154,9 @@ def test_execute_many(db: Any) -> None:
         conn.execute_many(_insert_tag_sql(conn), [("c",), ("a",)])
 
 
-def test_execute_many_error_dooms_the_block_like_execute(
-    db: Any, request: pytest.FixtureRequest
-) -> None:
-    if db.vendor != "postgresql":
-        pytest.skip("only PostgreSQL refuses statements after an error in a transaction")
+# Only PostgreSQL refuses statements after an error in a transaction.
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_execute_many_error_dooms_the_block_like_execute(db: Any) -> None:
     conn = get_connection()
     m.Tag.objects.create(name="a")
     with atomic():
@@ -217,9 +215,9 @@ def test_release_runs_rollback_hooks_of_an_abandoned_block(db: Any) -> None:
     assert m.Tag.objects.count() == 0
 
 
+# Only PostgreSQL has constraints checked at COMMIT (DEFERRABLE).
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_commit_failure_rolls_back_and_raises(db: Any, caplog: pytest.LogCaptureFixture) -> None:
-    if db.vendor != "postgresql":
-        pytest.skip("only PostgreSQL has constraints checked at COMMIT (DEFERRABLE)")
     conn = get_connection()
     ran: list[str] = []
     caplog.set_level(logging.WARNING)

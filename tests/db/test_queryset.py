@@ -251,13 +251,13 @@ def test_select_for_update_in_transaction(db: Any) -> None:
     assert m.Author.objects.get(pk=a.pk).name == "L"
 
 
+# SQLite has no row locks (it locks the whole database on write).
+@pytest.mark.parametrize("db", ["postgresql", "mariadb"], indirect=True)
 def test_select_for_update_locks_the_row(db: Any) -> None:
     import threading
 
     from bastion.db import DatabaseError, atomic
 
-    if db.vendor == "sqlite":
-        pytest.skip("SQLite has no row locks (it locks the whole database on write).")
     a = m.Author.objects.create(name="A", email="a@example.com")
     outcome: list[str] = []
 
@@ -287,14 +287,14 @@ def test_explain(db: Any) -> None:
     assert plan
 
 
+# SQLite serialises writers: the race needs two connections that can both write.
+@pytest.mark.parametrize("db", ["postgresql", "mariadb"], indirect=True)
 def test_get_or_create_race_on_two_connections(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Both threads miss the row before either inserts; one insert wins, the other reads it."""
     import threading
 
     from bastion.db.models import QuerySet
 
-    if db.vendor == "sqlite":
-        pytest.skip("SQLite serialises writers; the race needs PostgreSQL or MariaDB.")
     barrier = threading.Barrier(2, timeout=10)
     local = threading.local()
     original_get = QuerySet.get
