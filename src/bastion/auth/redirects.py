@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_LOGIN_URL",
     "REDIRECT_FIELD",
+    "auth_path",
     "login_redirect_url",
     "login_url",
     "logout_redirect_url",
     "redirect_to_login",
+    "reverse_auth",
     "safe_next",
 ]
 
@@ -62,19 +64,35 @@ def _setting(request: Request, name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def reverse_auth(request: Request, name: str, **params: str) -> str | None:
+    """The path of the auth route ``name`` within the application, or None if not mounted.
+
+    ``auth:<name>`` first (the routes as ``auth_app`` mounts them), then plain ``<name>`` (a
+    project that includes ``bastion.auth.urls.routes`` itself, without the namespace).
+    """
+    app = request.app
+    if app is None:
+        return None
+    for candidate in (f"auth:{name}", name):
+        try:
+            return str(app.reverse(candidate, **params))
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def auth_path(request: Request, name: str, **params: str) -> str | None:
+    """:func:`reverse_auth` under the mount point: what a link or redirect needs."""
+    found = reverse_auth(request, name, **params)
+    return None if found is None else request.root_path + found
+
+
 def login_url(request: Request) -> str:
     """``LOGIN_URL`` if set, else the route named ``auth:login`` or ``login``, else the default."""
     configured = _setting(request, "LOGIN_URL")
     if configured is not None:
         return configured
-    app = request.app
-    if app is not None:
-        for name in ("auth:login", "login"):
-            try:
-                return request.root_path + str(app.reverse(name))
-            except NoReverseMatch:
-                continue
-    return DEFAULT_LOGIN_URL
+    return auth_path(request, "login") or DEFAULT_LOGIN_URL
 
 
 def login_redirect_url(request: Request) -> str:

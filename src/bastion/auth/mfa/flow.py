@@ -35,8 +35,8 @@ from bastion.auth.middleware import (
     verify_session_auth_hash,
 )
 from bastion.auth.models import AnonymousUser
+from bastion.auth.redirects import auth_path
 from bastion.http.response import RedirectResponse
-from bastion.routing.router import NoReverseMatch
 
 if TYPE_CHECKING:
     from bastion.http.request import Request
@@ -77,14 +77,7 @@ class Pending:
 
 def mfa_url(request: Request, name: str) -> str:
     """The path of the MFA route ``name`` (``auth:`` namespace first), else the default."""
-    app = request.app
-    if app is not None:
-        for candidate in (f"auth:{name}", name):
-            try:
-                return request.root_path + str(app.reverse(candidate))
-            except NoReverseMatch:
-                continue
-    return request.root_path + _DEFAULT_PATHS[name]
+    return auth_path(request, name) or request.root_path + _DEFAULT_PATHS[name]
 
 
 def begin(request: Request, user: Any, *, login_name: str, enrol: bool, next_url: str) -> None:

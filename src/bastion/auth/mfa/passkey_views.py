@@ -36,11 +36,10 @@ from bastion.auth.mfa.views import (
     PasswordConfirmForm,
     confirm_password,
     promise_codes,
-    route_path,
 )
 from bastion.auth.middleware import unwrap_user
 from bastion.auth.models import WebAuthnCredential
-from bastion.auth.redirects import login_redirect_url, login_url, redirect_to_login
+from bastion.auth.redirects import auth_path, login_redirect_url, login_url, redirect_to_login
 from bastion.http.exceptions import NotFound, TooManyRequests
 from bastion.http.request import Request
 from bastion.http.response import JSONResponse, RedirectResponse, Response
@@ -115,7 +114,7 @@ class PasskeyListView(View):
         context = {
             "passkeys": passkeys.user_credentials(user),
             "enrolling": state is not None,
-            "setup_url": route_path(request, "mfa_setup"),
+            "setup_url": auth_path(request, "mfa_setup"),
         }
         return render(request, self.template_name, context)
 
@@ -268,7 +267,7 @@ class PasskeyDeleteView(View):
 
 def _route(request: Request, name: str, default: str) -> str:
     """The path of the route ``name``, else ``default`` under the mount point."""
-    return route_path(request, name) or request.root_path + default
+    return auth_path(request, name) or request.root_path + default
 
 
 passkey_routes = [

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from bastion.auth.mfa.totp import has_mfa
 from bastion.auth.middleware import unwrap_user
+from bastion.auth.redirects import reverse_auth
 from bastion.exceptions import ImproperlyConfigured
 from bastion.http.response import RedirectResponse
-from bastion.routing.router import NoReverseMatch
 
 if TYPE_CHECKING:
     from bastion.http.request import Request
@@ -94,16 +94,8 @@ class MFAEnrolmentMiddleware:
         return f"<MFAEnrolmentMiddleware exempt={self.exempt!r}>"
 
     def _allowed(self, request: Request) -> set[str]:
-        allowed: set[str] = set()
-        app = request.app
-        if app is not None:
-            for route in ENROLMENT_ROUTES:
-                for name in (f"auth:{route}", route):
-                    try:
-                        allowed.add(str(app.reverse(name)))
-                    except NoReverseMatch:
-                        continue
-        return allowed
+        found = (reverse_auth(request, route) for route in ENROLMENT_ROUTES)
+        return {path for path in found if path is not None}
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         if mfa_mode(request.settings) == "none":

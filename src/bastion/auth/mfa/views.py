@@ -34,7 +34,7 @@ from bastion.auth.mfa import flow, passkeys, recovery, totp
 from bastion.auth.mfa.policy import must_enrol
 from bastion.auth.middleware import unwrap_user
 from bastion.auth.models import RecoveryCode, TOTPDevice
-from bastion.auth.redirects import login_redirect_url, login_url, safe_next
+from bastion.auth.redirects import auth_path, login_redirect_url, login_url, safe_next
 from bastion.db.transaction import atomic
 from bastion.exceptions import ImproperlyConfigured
 from bastion.forms.widgets import PasswordInput, TextInput
@@ -42,7 +42,6 @@ from bastion.http.exceptions import TooManyRequests
 from bastion.http.request import Request
 from bastion.http.response import RedirectResponse, Response
 from bastion.routing import path
-from bastion.routing.router import NoReverseMatch
 from bastion.templating.response import render
 from bastion.views import View
 
@@ -57,7 +56,6 @@ __all__ = [
     "RecoveryCodesView",
     "mfa_routes",
     "promise_codes",
-    "route_path",
     "show_new_codes",
 ]
 
@@ -109,22 +107,9 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def route_path(request: Request, name: str) -> str | None:
-    """The path of the route ``name`` (``auth:`` namespace first), or None if not mounted."""
-    app = request.app
-    if app is None:
-        return None
-    for candidate in (f"auth:{name}", name):
-        try:
-            return request.root_path + str(app.reverse(candidate))
-        except NoReverseMatch:
-            continue
-    return None
-
-
 def _passkeys_url(request: Request) -> str | None:
     """Where to register a passkey instead, when the site offers passkeys; else None."""
-    url = route_path(request, "passkeys")
+    url = auth_path(request, "passkeys")
     if url is None:
         return None
     try:

@@ -40,6 +40,7 @@ from bastion.auth.password_forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from bastion.auth.redirects import auth_path, reverse_auth
 from bastion.auth.tokens import PasswordResetTokenGenerator, uid_decode, uid_encode
 from bastion.db import atomic
 from bastion.db.models.fields.scalars import IntegerField
@@ -49,7 +50,7 @@ from bastion.http.request import Request
 from bastion.http.response import RedirectResponse, Response
 from bastion.mail import EmailMessage
 from bastion.ratelimit import ratelimit
-from bastion.routing import NoReverseMatch, path
+from bastion.routing import path
 from bastion.templating.response import render
 from bastion.views import View
 
@@ -67,18 +68,6 @@ logger = logging.getLogger("bastion.auth.password")
 
 _ESCAPED = "&<>\"'"  # what template escaping changes; a link in a text mail must have none
 _PRIVATE_HEADERS = {"Cache-Control": "no-store"}  # the token is in the address
-
-
-def _url(request: Request, name: str, fallback: str, **params: Any) -> str:
-    """The path of route ``name`` (``auth:`` namespaced or not), else ``fallback``."""
-    app = request.app
-    if app is not None:
-        for candidate in (f"auth:{name}", name):
-            try:
-                return request.root_path + str(app.reverse(candidate, **params))
-            except NoReverseMatch:
-                continue
-    return fallback
 
 
 def _sibling(request: Request, suffix: str) -> str:
@@ -125,7 +114,7 @@ class PasswordChangeView(View):
         user.save(update_fields=["password"])
         update_session_auth_hash(request, user)  # this session stays; the others end
         audit("password.changed", user=user, request=request)
-        done = _url(request, "password_change_done", _sibling(request, "done/"))
+        done = auth_path(request, "password_change_done") or _sibling(request, "done/")
         return RedirectResponse(done, 303)
 
     def render_form(
@@ -183,7 +172,7 @@ class PasswordResetView(View):
         if user is not None:
             request.app.mailer.send([message])
         audit("password.reset_requested", user=user, request=request, known=user is not None)
-        done = _url(request, "password_reset_done", _sibling(request, "done/"))
+        done = auth_path(request, "password_reset_done") or _sibling(request, "done/")
         return RedirectResponse(done, 303)
 
     def site_url(self, request: Request) -> str:
@@ -268,7 +257,7 @@ class PasswordResetConfirmView(View):
             # A new hash: this token and every session of the user stop working. No login here.
             user.save(update_fields=["password"])
             audit("password.reset", user=user, request=request)
-        complete = _url(request, "password_reset_complete", request.root_path + "/")
+        complete = auth_path(request, "password_reset_complete") or request.root_path + "/"
         return RedirectResponse(complete, 303, headers=_PRIVATE_HEADERS)
 
     def checked_user(
@@ -311,12 +300,9 @@ def _login_url(request: Request) -> str:
 
 def _confirm_path(request: Request, uidb64: str, token: str) -> str:
     """The confirmation route's path, without the mount point (``SITE_URL`` includes it)."""
-    app = request.app
-    for name in ("auth:password_reset_confirm", "password_reset_confirm"):
-        try:
-            return str(app.reverse(name, uidb64=uidb64, token=token))
-        except NoReverseMatch:
-            continue
+    found = reverse_auth(request, "password_reset_confirm", uidb64=uidb64, token=token)
+    if found is not None:
+        return found
     raise ImproperlyConfigured(
         "Password reset needs the route named 'password_reset_confirm' "
         "(mount bastion.auth.urls.routes or password_routes)."
