@@ -11,6 +11,8 @@ so both paths build the same schema. Choose the user model before the first ``mi
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql, postgresql
@@ -25,207 +27,111 @@ def user_target() -> SwappableTarget:
     return swappable_target(USER_SETTING)
 
 
-def create_auditevent(user: SwappableTarget) -> None:
-    """``auth_auditevent`` (from 0001), keyed to ``user``."""
+_KEY = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_MOMENT = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql")
+
+
+def _column(name: str, type_: Any, *, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, type_, autoincrement=False, nullable=nullable)
+
+
+def _keyed_to_user(
+    table: str,
+    user: SwappableTarget,
+    *items: sa.Column[Any] | sa.Constraint,
+    user_nullable: bool = False,
+    indexes: tuple[tuple[str | None, list[str]], ...] = (),
+) -> None:
+    """Create ``table``: an auto-numbered ``id``, ``user_id`` keyed to ``user`` (indexed),
+    then ``items``; ``indexes`` are (name, columns), a None name is the convention's."""
     op.create_table(
-        "auth_auditevent",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("kind", sa.String(length=64), autoincrement=False, nullable=False),
-        sa.Column("user_id", user.key_type, autoincrement=False, nullable=True),
-        sa.Column("ip", sa.String(length=45), autoincrement=False, nullable=True),
-        sa.Column(
-            "created",
-            sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column(
-            "detail",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(["user_id"], [user.reference], name="auth_auditevent_user_id_fk"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_auditevent")),
+        table,
+        sa.Column("id", _KEY, autoincrement=True, nullable=False),
+        _column("user_id", user.key_type, nullable=user_nullable),
+        *items,
+        sa.ForeignKeyConstraint(["user_id"], [user.reference], name=f"{table}_user_id_fk"),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
         info={"app_label": "auth"},
     )
-    with op.batch_alter_table("auth_auditevent", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_auth_auditevent_created"), ["created"], unique=False)
-        batch_op.create_index(batch_op.f("ix_auth_auditevent_kind"), ["kind"], unique=False)
-        batch_op.create_index(batch_op.f("ix_auth_auditevent_user_id"), ["user_id"], unique=False)
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name, columns in (*indexes, (None, ["user_id"])):
+            index = name or batch_op.f(f"ix_{table}_{'_'.join(columns)}")
+            batch_op.create_index(index, columns, unique=False)
+
+
+def create_auditevent(user: SwappableTarget) -> None:
+    """``auth_auditevent`` (from 0001), keyed to ``user``."""
+    _keyed_to_user(
+        "auth_auditevent",
+        user,
+        _column("kind", sa.String(length=64)),
+        _column("ip", sa.String(length=45), nullable=True),
+        _column("created", _MOMENT),
+        _column(
+            "detail", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+        ),
+        user_nullable=True,
+        indexes=((None, ["created"]), (None, ["kind"])),
+    )
 
 
 def create_userobjectpermission(user: SwappableTarget) -> None:
     """``auth_userobjectpermission`` (from 0001), keyed to ``user``."""
-    op.create_table(
-        "auth_userobjectpermission",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("user_id", user.key_type, autoincrement=False, nullable=False),
-        sa.Column(
-            "permission_id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column("content_type", sa.String(length=100), autoincrement=False, nullable=False),
-        sa.Column("object_pk", sa.String(length=255), autoincrement=False, nullable=False),
-        sa.Column("object_id", sa.BigInteger(), autoincrement=False, nullable=True),
+    table = "auth_userobjectpermission"
+    _keyed_to_user(
+        table,
+        user,
+        _column("permission_id", _KEY),
+        _column("content_type", sa.String(length=100)),
+        _column("object_pk", sa.String(length=255)),
+        _column("object_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["permission_id"],
-            ["auth_permission.id"],
-            name="auth_userobjectpermission_permission_id_fk",
+            ["permission_id"], ["auth_permission.id"], name=f"{table}_permission_id_fk"
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], [user.reference], name="auth_userobjectpermission_user_id_fk"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_userobjectpermission")),
         sa.UniqueConstraint(
             "user_id",
             "permission_id",
             "object_pk",
-            name="auth_userobjectpermission_user_id_permission_id_object_pk_uniq",
+            name=f"{table}_user_id_permission_id_object_pk_uniq",
         ),
-        info={"app_label": "auth"},
+        indexes=(
+            (f"{table}_content_type_object_id_idx", ["content_type", "object_id"]),
+            (f"{table}_content_type_object_pk_idx", ["content_type", "object_pk"]),
+            (None, ["permission_id"]),
+        ),
     )
-    with op.batch_alter_table("auth_userobjectpermission", schema=None) as batch_op:
-        batch_op.create_index(
-            "auth_userobjectpermission_content_type_object_id_idx",
-            ["content_type", "object_id"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "auth_userobjectpermission_content_type_object_pk_idx",
-            ["content_type", "object_pk"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_auth_userobjectpermission_permission_id"),
-            ["permission_id"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_auth_userobjectpermission_user_id"), ["user_id"], unique=False
-        )
 
 
 def create_mfa_tables(user: SwappableTarget) -> None:
     """``auth_recoverycode`` and ``auth_totpdevice`` (from 0002), keyed to ``user``."""
-    op.create_table(
+    _keyed_to_user(
         "auth_recoverycode",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column(
-            "user_id",
-            user.key_type,
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column("code_hash", sa.String(length=255), autoincrement=False, nullable=False),
-        sa.Column("used", sa.Boolean(), autoincrement=False, nullable=False),
-        sa.Column(
-            "created",
-            sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(["user_id"], [user.reference], name="auth_recoverycode_user_id_fk"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_recoverycode")),
-        info={"app_label": "auth"},
+        user,
+        _column("code_hash", sa.String(length=255)),
+        _column("used", sa.Boolean()),
+        _column("created", _MOMENT),
     )
-    with op.batch_alter_table("auth_recoverycode", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_auth_recoverycode_user_id"), ["user_id"], unique=False)
-
-    op.create_table(
+    _keyed_to_user(
         "auth_totpdevice",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column(
-            "user_id",
-            user.key_type,
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column("name", sa.String(length=64), autoincrement=False, nullable=False),
-        sa.Column("secret", sa.String(length=255), autoincrement=False, nullable=False),
-        sa.Column("confirmed", sa.Boolean(), autoincrement=False, nullable=False),
-        sa.Column("last_step", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column(
-            "created",
-            sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(["user_id"], [user.reference], name="auth_totpdevice_user_id_fk"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_totpdevice")),
-        info={"app_label": "auth"},
+        user,
+        _column("name", sa.String(length=64)),
+        _column("secret", sa.String(length=255)),
+        _column("confirmed", sa.Boolean()),
+        _column("last_step", sa.BigInteger()),
+        _column("created", _MOMENT),
     )
-    with op.batch_alter_table("auth_totpdevice", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_auth_totpdevice_user_id"), ["user_id"], unique=False)
 
 
 def create_webauthncredential(user: SwappableTarget) -> None:
     """``auth_webauthncredential`` (from 0003), keyed to ``user``."""
-    op.create_table(
+    _keyed_to_user(
         "auth_webauthncredential",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column(
-            "user_id",
-            user.key_type,
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column("credential_id", sa.String(length=512), autoincrement=False, nullable=False),
-        sa.Column(
-            "public_key",
-            sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column("sign_count", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("name", sa.String(length=64), autoincrement=False, nullable=False),
-        sa.Column(
-            "created",
-            sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column(
-            "last_used",
-            sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql"),
-            autoincrement=False,
-            nullable=True,
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], [user.reference], name="auth_webauthncredential_user_id_fk"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_webauthncredential")),
+        user,
+        _column("credential_id", sa.String(length=512)),
+        _column("public_key", sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql")),
+        _column("sign_count", sa.BigInteger()),
+        _column("name", sa.String(length=64)),
+        _column("created", _MOMENT),
+        _column("last_used", _MOMENT, nullable=True),
         sa.UniqueConstraint("credential_id", name=op.f("uq_auth_webauthncredential_credential_id")),
-        info={"app_label": "auth"},
     )
-    with op.batch_alter_table("auth_webauthncredential", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_auth_webauthncredential_user_id"), ["user_id"], unique=False
-        )
