@@ -141,9 +141,8 @@ def written(app: App) -> list[str]:
     return sorted(path.name for path in (app.path / "migrations").glob("*_0*.py"))
 
 
-def test_constant_defaults_fill_the_rows_already_there(
-    databases: Databases, engine: sa.Engine, app: App, define_item: DefineItem
-) -> None:
+def two_rows(databases: Databases, app: App, define_item: DefineItem) -> None:
+    """The item table made by the app's first migration, with two rows in it."""
     define_item()
     make(app)
     migrate(databases, [app])
@@ -151,6 +150,12 @@ def test_constant_defaults_fill_the_rows_already_there(
         old = define_item()
         old.objects.create(title="first")
         old.objects.create(title="second")
+
+
+def test_constant_defaults_fill_the_rows_already_there(
+    databases: Databases, engine: sa.Engine, app: App, define_item: DefineItem
+) -> None:
+    two_rows(databases, app, define_item)
 
     item = define_item(**new_fields())
     [path] = make(app)
@@ -443,13 +448,7 @@ def timestamps() -> dict[str, models.Field[Any]]:
 def test_auto_now_columns_get_the_time_of_the_migration(
     databases: Databases, engine: sa.Engine, app: App, define_item: DefineItem
 ) -> None:
-    define_item()
-    make(app)
-    migrate(databases, [app])
-    with databases.activate():
-        old = define_item()
-        old.objects.create(title="first")
-        old.objects.create(title="second")
+    two_rows(databases, app, define_item)
     item = define_item(**timestamps())
     [path] = make(app)
     assert path.name.startswith(f"{app.label}_0002_add_")
