@@ -13,13 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from bastion.http.headers import check_header
-from bastion.security.headers import (
-    OPENER_POLICIES,
-    REFERRER_POLICIES,
-    RESOURCE_POLICIES,
-    check_choice,
-    format_permissions_policy,
-)
+from bastion.security.headers import check_site_policies, site_header_pairs
 
 if TYPE_CHECKING:
     from bastion.http.headers import Headers
@@ -61,44 +55,16 @@ class EarlyHeaders:
     __slots__ = ("_names", "_pairs")
 
     def __init__(self, config: SecurityConfig) -> None:
-        values = [
+        check_site_policies(config)
+        # The site's policies, then the fixed ones; nosniff always, even if the site has it off.
+        site = [(n, v) for n, v in site_header_pairs(config) if n != "X-Content-Type-Options"]
+        pairs = (
             ("X-Content-Type-Options", "nosniff"),
             ("X-Frame-Options", "DENY"),
-            (
-                "Referrer-Policy",
-                check_choice(
-                    config.referrer_policy,
-                    REFERRER_POLICIES,
-                    "SECURITY.referrer_policy",
-                    many=True,
-                ),
-            ),
             ("Content-Security-Policy", EARLY_CSP),
             ("Cache-Control", "no-store"),
-            (
-                "Cross-Origin-Opener-Policy",
-                check_choice(
-                    config.cross_origin_opener_policy,
-                    OPENER_POLICIES,
-                    "SECURITY.cross_origin_opener_policy",
-                ),
-            ),
-            (
-                "Cross-Origin-Resource-Policy",
-                check_choice(
-                    config.cross_origin_resource_policy,
-                    RESOURCE_POLICIES,
-                    "SECURITY.cross_origin_resource_policy",
-                ),
-            ),
-            (
-                "Permissions-Policy",
-                format_permissions_policy(
-                    config.permissions_policy, what="SECURITY.permissions_policy"
-                ),
-            ),
-        ]
-        pairs = tuple((name, value) for name, value in values if value)
+            *site,
+        )
         for name, value in pairs:
             check_header(name, value)
         self._pairs = pairs

@@ -21,12 +21,9 @@ from bastion.exceptions import ImproperlyConfigured
 from bastion.http.headers import check_header
 from bastion.security.headers import (
     HEADERS_OPTION,
-    OPENER_POLICIES,
-    REFERRER_POLICIES,
-    RESOURCE_POLICIES,
     HeaderOptions,
-    check_choice,
-    format_permissions_policy,
+    check_site_policies,
+    site_header_pairs,
 )
 from bastion.viewoptions import OPTIONS_ATTRIBUTE
 
@@ -47,7 +44,6 @@ __all__ = [
 ]
 
 _PRELOAD_MIN_SECONDS = 365 * 24 * 3600  # what the preload list requires
-_WHAT_FEATURES = "SECURITY.permissions_policy"
 _MANAGED = frozenset(
     {
         "strict-transport-security",
@@ -149,19 +145,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, settings: Settings) -> None:
         config = settings.SECURITY
-        check_choice(
-            config.referrer_policy, REFERRER_POLICIES, "SECURITY.referrer_policy", many=True
-        )
-        check_choice(
-            config.cross_origin_opener_policy,
-            OPENER_POLICIES,
-            "SECURITY.cross_origin_opener_policy",
-        )
-        check_choice(
-            config.cross_origin_resource_policy,
-            RESOURCE_POLICIES,
-            "SECURITY.cross_origin_resource_policy",
-        )
+        check_site_policies(config)
         self._config = config
         self._hsts = _hsts_value(config)
         self._default = self._compile(None)
@@ -186,32 +170,11 @@ class SecurityHeadersMiddleware:
 
     def _compile(self, view: HeaderOptions | None) -> tuple[HeaderSet, HeaderSet]:
         """The headers for plain HTTP and for HTTPS, with ``view``'s values over the site's."""
-        config = self._config
-        view = view or HeaderOptions()
-        features = dict(config.permissions_policy)
-        features.update(view.permissions_policy or ())
-        values = [
-            ("X-Content-Type-Options", "nosniff" if config.content_type_nosniff else ""),
-            ("Referrer-Policy", _pick(view.referrer_policy, config.referrer_policy)),
-            (
-                "Cross-Origin-Opener-Policy",
-                _pick(view.cross_origin_opener_policy, config.cross_origin_opener_policy),
-            ),
-            (
-                "Cross-Origin-Resource-Policy",
-                _pick(view.cross_origin_resource_policy, config.cross_origin_resource_policy),
-            ),
-            ("Permissions-Policy", format_permissions_policy(features, what=_WHAT_FEATURES)),
-        ]
-        pairs = [(name, value) for name, value in values if value]  # "" omits a header
+        pairs = site_header_pairs(self._config, view)
         plain = HeaderSet.build(pairs, _MANAGED)
         if not self._hsts:
             return plain, plain
         return plain, HeaderSet.build([("Strict-Transport-Security", self._hsts), *pairs], _MANAGED)
-
-
-def _pick(mine: str | None, site: str) -> str:
-    return site if mine is None else mine
 
 
 def _hsts_value(config: SecurityConfig) -> str:

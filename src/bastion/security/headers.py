@@ -14,10 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from bastion.exceptions import ImproperlyConfigured
 from bastion.viewoptions import get_view_options, set_view_option
+
+if TYPE_CHECKING:
+    from bastion.settings import SecurityConfig
 
 __all__ = [
     "CSP_OPTION",
@@ -27,10 +30,12 @@ __all__ = [
     "Directives",
     "FrameOptions",
     "HeaderOptions",
+    "check_site_policies",
     "csp_exempt",
     "csp_override",
     "csp_update",
     "security_headers",
+    "site_header_pairs",
     "xframe_options_deny",
     "xframe_options_exempt",
     "xframe_options_sameorigin",
@@ -400,3 +405,51 @@ def security_headers(
 def _features(features: Mapping[str, Iterable[str]]) -> Directives:
     format_permissions_policy(features, what="permissions_policy")  # checks every item
     return tuple((name, tuple(allow)) for name, allow in features.items())
+
+
+def check_site_policies(config: SecurityConfig) -> None:
+    """Refuse a Referrer-Policy or Cross-Origin-* value its header does not allow.
+
+    Raises:
+        ImproperlyConfigured: the value and the allowed ones.
+    """
+    check_choice(config.referrer_policy, REFERRER_POLICIES, "SECURITY.referrer_policy", many=True)
+    check_choice(
+        config.cross_origin_opener_policy, OPENER_POLICIES, "SECURITY.cross_origin_opener_policy"
+    )
+    check_choice(
+        config.cross_origin_resource_policy,
+        RESOURCE_POLICIES,
+        "SECURITY.cross_origin_resource_policy",
+    )
+
+
+def site_header_pairs(
+    config: SecurityConfig, view: HeaderOptions | None = None
+) -> list[tuple[str, str]]:
+    """nosniff, Referrer-Policy, COOP, CORP and Permissions-Policy as the site sets them
+    (``view``'s values over the site's); a header whose value is "" is left out. No HSTS."""
+    view = view or HeaderOptions()
+    features = dict(config.permissions_policy)
+    features.update(view.permissions_policy or ())
+    values = [
+        ("X-Content-Type-Options", "nosniff" if config.content_type_nosniff else ""),
+        ("Referrer-Policy", _pick(view.referrer_policy, config.referrer_policy)),
+        (
+            "Cross-Origin-Opener-Policy",
+            _pick(view.cross_origin_opener_policy, config.cross_origin_opener_policy),
+        ),
+        (
+            "Cross-Origin-Resource-Policy",
+            _pick(view.cross_origin_resource_policy, config.cross_origin_resource_policy),
+        ),
+        (
+            "Permissions-Policy",
+            format_permissions_policy(features, what="SECURITY.permissions_policy"),
+        ),
+    ]
+    return [(name, value) for name, value in values if value]
+
+
+def _pick(mine: str | None, site: str) -> str:
+    return site if mine is None else mine
